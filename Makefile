@@ -1,0 +1,152 @@
+# anthropic-proxy: one static musl binary.
+#
+#   make            build ./anthropic-proxy (static, stripped)
+#   make run        build and serve in the foreground on 127.0.0.1:8082
+#   make test       unit + end-to-end + real SDK client tests; ends "N passed, N failed"
+#   make asan       the unit and end-to-end suites under ASan+UBSan (glibc build)
+#   make fuzz       build the libFuzzer targets and run each for FUZZ_TIME seconds
+#   make size       stripped size of the binary
+#   make lint       grep for banned calls
+#
+# Overrides go in config.mk (git-ignored), e.g. FUZZ_TIME = 60.
+-include config.mk
+
+MUSL_CC   ?= musl-gcc
+HOST_CC   ?= gcc
+CLANG     ?= clang
+FUZZ_TIME ?= 20
+CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+PYTHON    ?= python3
+
+B       := build
+BEARSSL := vendor/bearssl-0.6
+JSMN    := vendor/jsmn-1.1.0
+VENDOR  := $(B)/.vendor-ok
+
+SRC      := $(sort $(wildcard src/*.c src/*/*.c))
+LIB_SRC  := $(filter-out src/main.c,$(SRC))
+PURE_SRC := $(sort $(wildcard src/lib/*.c src/convert/*.c))
+TESTS    := $(sort $(wildcard tests/test_*.c))
+FUZZERS  := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+INC  := -Isrc/lib -Isrc/convert -Isrc/net -Isrc/app -I$(BEARSSL)/inc -I$(JSMN)
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+STD  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+DEFS := -DAP_VERSION='"$(VERSION)"'
+
+REL_CFLAGS  := $(STD) $(WARN) $(DEFS) -O2 -ffunction-sections -fdata-sections -fno-plt
+REL_LDFLAGS := -static -s -Wl,--gc-sections
+DBG_CFLAGS  := $(STD) $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer
+SAN         := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+.PHONY: all run test asan fuzz size lint clean distclean bootstrap unit e2e sdk
+all: anthropic-proxy
+
+# ---- setup: packages, then the pinned vendor sources ------------------------
+$(B)/.bootstrap-build: tools/bootstrap
+	@mkdir -p $(B)
+	@tools/bootstrap build
+	@touch $@
+$(B)/.bootstrap-test: tools/bootstrap $(B)/.bootstrap-build
+	@tools/bootstrap test
+	@touch $@
+$(B)/.bootstrap-asan: tools/bootstrap $(B)/.bootstrap-test
+	@tools/bootstrap asan
+	@touch $@
+bootstrap: $(B)/.bootstrap-build
+
+$(VENDOR): vendor/MANIFEST vendor/fetch.sh $(B)/.bootstrap-build
+	@vendor/fetch.sh
+	@touch $@
+
+# BearSSL built twice: with musl for the product, with the host gcc for
+# sanitizer and test builds. Each build keeps its own folder and is reused.
+$(B)/musl/bearssl/libbearssl.a: $(VENDOR)
+	@echo "  BEARSSL (musl)"
+	@$(MAKE) -s -C $(BEARSSL) BUILD=$(abspath $(B)/musl/bearssl) CC=$(MUSL_CC) LD=$(MUSL_CC) \
+		CFLAGS='-W -Wall -Os -ffunction-sections -fdata-sections' lib >/dev/null
+$(B)/host/bearssl/libbearssl.a: $(VENDOR)
+	@echo "  BEARSSL (host)"
+	@$(MAKE) -s -C $(BEARSSL) BUILD=$(abspath $(B)/host/bearssl) CC=$(HOST_CC) LD=$(HOST_CC) \
+		CFLAGS='-W -Wall -O2 -g -fPIC' lib >/dev/null
+
+# Trust anchors from the system CA bundle, compiled in.
+$(B)/musl/mkta: tools/mkta.c src/net/castore.c src/net/castore.h $(B)/musl/bearssl/libbearssl.a
+	@$(MUSL_CC) $(STD) -O1 $(INC) -static -o $@ tools/mkta.c src/net/castore.c $(B)/musl/bearssl/libbearssl.a
+$(B)/gen/ca_roots.c: $(B)/musl/mkta
+	@mkdir -p $(B)/gen
+	@$(B)/musl/mkta $(CA_BUNDLE) > $@.tmp && mv $@.tmp $@
+
+# ---- the product ------------------------------------------------------------
+REL_OBJ := $(SRC:%.c=$(B)/musl/%.o) $(B)/musl/gen/ca_roots.o
+$(B)/musl/%.o: %.c $(VENDOR)
+	@mkdir -p $(dir $@)
+	@echo "  CC $<"
+	@$(MUSL_CC) $(REL_CFLAGS) $(INC) -MMD -MP -c -o $@ $<
+$(B)/musl/gen/ca_roots.o: $(B)/gen/ca_roots.c
+	@mkdir -p $(dir $@)
+	@$(MUSL_CC) $(STD) -O2 $(INC) -c -o $@ $<
+
+anthropic-proxy: $(REL_OBJ) $(B)/musl/bearssl/libbearssl.a
+	@echo "  LD $@"
+	@$(MUSL_CC) $(REL_LDFLAGS) -o $@ $(REL_OBJ) $(B)/musl/bearssl/libbearssl.a
+
+size: anthropic-proxy
+	@echo "anthropic-proxy: $$(stat -c %s anthropic-proxy) bytes stripped ($$(( $$(stat -c %s anthropic-proxy) / 1024 )) KiB)"
+	@file anthropic-proxy | sed 's/^[^:]*: /  /'
+
+run: anthropic-proxy
+	./anthropic-proxy serve
+
+# ---- host builds for tests (plain) and sanitizers (asan) ----------------------
+define hostbuild # $(1)=variant dir, $(2)=extra flags
+$(B)/$(1)/%.o: %.c $(VENDOR)
+	@mkdir -p $$(dir $$@)
+	@$(HOST_CC) $(DBG_CFLAGS) $(2) $(INC) -MMD -MP -c -o $$@ $$<
+$(B)/$(1)/libap.a: $(LIB_SRC:%.c=$(B)/$(1)/%.o) $(B)/$(1)/gen/ca_roots.o
+	@rm -f $$@ && ar rcs $$@ $$^
+$(B)/$(1)/gen/ca_roots.o: $(B)/gen/ca_roots.c
+	@mkdir -p $$(dir $$@)
+	@$(HOST_CC) $(STD) -O1 $(INC) -c -o $$@ $$<
+$(B)/$(1)/anthropic-proxy: $(B)/$(1)/src/main.o $(B)/$(1)/libap.a $(B)/host/bearssl/libbearssl.a
+	@$(HOST_CC) $(2) -o $$@ $$^
+$(B)/$(1)/tests/%: tests/%.c tests/t.h $(B)/$(1)/libap.a $(B)/host/bearssl/libbearssl.a
+	@mkdir -p $$(dir $$@)
+	@$(HOST_CC) $(DBG_CFLAGS) $(2) $(INC) -Itests -o $$@ $$< $(B)/$(1)/libap.a $(B)/host/bearssl/libbearssl.a
+endef
+$(eval $(call hostbuild,dbg,))
+$(eval $(call hostbuild,asan,$(SAN)))
+
+UNIT_DBG  := $(TESTS:tests/%.c=$(B)/dbg/tests/%)
+UNIT_ASAN := $(TESTS:tests/%.c=$(B)/asan/tests/%)
+
+test: anthropic-proxy $(UNIT_DBG) $(B)/.bootstrap-test
+	@tests/run --bin ./anthropic-proxy --unit "$(UNIT_DBG)"
+
+asan: $(B)/asan/anthropic-proxy $(UNIT_ASAN) $(B)/.bootstrap-asan
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		tests/run --bin $(B)/asan/anthropic-proxy --unit "$(UNIT_ASAN)" --no-sdk
+
+# ---- fuzzing ----------------------------------------------------------------
+FUZZ_BIN := $(FUZZERS:tests/fuzz/%.c=$(B)/fuzz/%)
+$(B)/fuzz/%: tests/fuzz/%.c $(PURE_SRC) $(VENDOR) $(B)/.bootstrap-asan
+	@mkdir -p $(B)/fuzz
+	@$(CLANG) $(STD) -g -O1 -fsanitize=fuzzer,address,undefined $(INC) -o $@ $< $(PURE_SRC)
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do n=$${f##*/fuzz_}; \
+		mkdir -p $(B)/fuzz/corpus/$$n; cp -r tests/fuzz/corpus/$$n/. $(B)/fuzz/corpus/$$n/ 2>/dev/null || true; \
+		echo "== fuzz $$n ($(FUZZ_TIME)s)"; \
+		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=0 $(B)/fuzz/corpus/$$n 2>&1 | tail -2; done
+
+lint:
+	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' $(SRC) tools/*.c || \
+		{ echo "lint: banned call above"; exit 1; }
+	@echo "lint: ok"
+
+clean:
+	rm -rf $(B) anthropic-proxy
+distclean: clean
+	rm -rf vendor/dl $(BEARSSL) $(JSMN)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,55 @@
+/* buf.h: a growable byte buffer with a hard cap (curl's dynbuf idea).
+ *
+ * Every buffer names its cap at init; growing past it fails with BUF_TOOBIG and
+ * sets the sticky err, so a caller can append many pieces and check once.
+ * Data lives in p[off .. len); buf_consume() advances off and compacts lazily. */
+#ifndef BUF_H
+#define BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "str.h"
+
+enum { BUF_OK = 0, BUF_NOMEM = -5, BUF_TOOBIG = -4 };
+
+struct buf {
+	char *p;
+	size_t off;   /* start of unconsumed data */
+	size_t len;   /* end of data */
+	size_t cap;   /* allocated bytes */
+	size_t max;   /* hard cap on len - off */
+	int err;      /* sticky: first error seen */
+};
+
+#define WUR __attribute__((warn_unused_result))
+
+void buf_init(struct buf *b, size_t max);
+void buf_free(struct buf *b);
+/* Drop all data, keep the allocation. Clears err. */
+void buf_reset(struct buf *b);
+/* Ensure room for add more bytes; returns 0 or BUF_NOMEM / BUF_TOOBIG. */
+int buf_reserve(struct buf *b, size_t add) WUR;
+int buf_append(struct buf *b, const void *p, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_putc(struct buf *b, char c);
+int buf_appendstr(struct buf *b, struct str s);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
+/* Bytes of data and a pointer to them. */
+static inline size_t buf_len(const struct buf *b) { return b->len - b->off; }
+static inline char *buf_data(const struct buf *b) { return b->p ? b->p + b->off : NULL; }
+static inline struct str buf_str(const struct buf *b) { return str_make(buf_data(b), buf_len(b)); }
+/* Remove n bytes from the front. */
+void buf_consume(struct buf *b, size_t n);
+/* Free space at the end after making room for at least want bytes
+ * (for read() straight into the buffer); returns NULL on error. Call
+ * buf_commit() with what was written. */
+char *buf_space(struct buf *b, size_t want, size_t *avail);
+void buf_commit(struct buf *b, size_t n);
+/* Release memory when the buffer is empty and holds more than keep bytes. */
+void buf_shrink(struct buf *b, size_t keep);
+/* NUL-terminate without counting the NUL; returns the data or NULL. */
+char *buf_cstr(struct buf *b);
+
+#endif

@@ -1,0 +1,1090 @@
+/* json.c: see json.h. The only file that includes jsmn. */
+#define JSMN_STATIC
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
+#include "jsmn.h"
+
+#include "json.h"
+
+#include <float.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The opaque token of json.h is jsmn's token; the wrapper lets json.h stay
+ * free of jsmn. An array of either has the same layout. */
+struct json_tok {
+	jsmntok_t k;
+};
+_Static_assert(sizeof(struct json_tok) == sizeof(jsmntok_t), "json_tok must wrap jsmntok_t exactly");
+
+/* ---- shared byte-level helpers --------------------------------------------- */
+
+static size_t skip_ws(const char *s, size_t n, size_t i)
+{
+	/* RFC 8259 section 2: only these four are whitespace. */
+	while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
+		i++;
+	return i;
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The 4 hex digits at s[0..4) (caller checked the length), or -1. */
+static long hex4(const char *s)
+{
+	long v = 0;
+	for (int k = 0; k < 4; k++) {
+		int h = hexval(s[k]);
+		if (h < 0)
+			return -1;
+		v = v << 4 | h;
+	}
+	return v;
+}
+
+/* Length (1..4) of the well-formed UTF-8 sequence at s[0..n), or 0.
+ * RFC 3629 section 4: no overlongs (C0, C1, E0 80..9F, F0 80..8F), no
+ * surrogates (ED A0..BF), nothing past U+10FFFF (F4 90.., F5..FF). */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	unsigned lo = 0x80, hi = 0xbf;
+	if (c < 0x80)
+		return 1;
+	if (c < 0xc2)
+		return 0;
+	if (c < 0xe0)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c < 0xf0) {
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+		if (n < 3 || s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80)
+			return 0;
+		return 3;
+	}
+	if (c < 0xf5) {
+		if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+		if (n < 4 || s[1] < lo || s[1] > hi || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static size_t utf8_put(char *u, unsigned long cp)
+{
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		u[0] = (char)(0xc0 | cp >> 6);
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | cp >> 12);
+		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	u[0] = (char)(0xf0 | cp >> 18);
+	u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	u[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* Decode one unit of a raw string body at s[*pi]: a plain byte or one escape
+ * (a surrogate pair counts as one). Writes 1..4 bytes to u, advances *pi and
+ * returns the byte count, or -1 on a bad escape. */
+static int unesc_step(const char *s, size_t n, size_t *pi, char *u)
+{
+	size_t i = *pi;
+	long cp, lo;
+	if (s[i] != '\\') {
+		u[0] = s[i];
+		*pi = i + 1;
+		return 1;
+	}
+	if (i + 1 >= n)
+		return -1;
+	switch (s[i + 1]) {
+	case '"': u[0] = '"'; break;
+	case '\\': u[0] = '\\'; break;
+	case '/': u[0] = '/'; break;
+	case 'b': u[0] = '\b'; break;
+	case 'f': u[0] = '\f'; break;
+	case 'n': u[0] = '\n'; break;
+	case 'r': u[0] = '\r'; break;
+	case 't': u[0] = '\t'; break;
+	case 'u':
+		if (n - i < 6 || (cp = hex4(s + i + 2)) < 0)
+			return -1;
+		i += 6;
+		if (cp >= 0xd800 && cp <= 0xdbff) {
+			/* RFC 8259 section 7: a high surrogate pairs with an
+			 * immediately following \u low surrogate. */
+			if (n - i >= 6 && s[i] == '\\' && s[i + 1] == 'u' &&
+			    (lo = hex4(s + i + 2)) >= 0xdc00 && lo <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				i += 6;
+			} else {
+				cp = 0xfffd;
+			}
+		} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+			cp = 0xfffd;
+		}
+		*pi = i;
+		return (int)utf8_put(u, (unsigned long)cp);
+	default:
+		return -1;
+	}
+	*pi = i + 2;
+	return 1;
+}
+
+/* ---- 1. validating scanner ---------------------------------------------------- */
+
+/* s[*pos] is an opening quote. On success *pos is just past the closing
+ * quote; on failure it is the offending offset. */
+static int scan_string(const char *s, size_t n, size_t *pos)
+{
+	size_t i = *pos + 1;
+	for (;;) {
+		/* the common case: a run of printable ASCII */
+		while (i < n) {
+			unsigned char c = (unsigned char)s[i];
+			if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+				break;
+			i++;
+		}
+		if (i >= n)
+			break;
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"') {
+			*pos = i + 1;
+			return 0;
+		}
+		if (c < 0x20)
+			break; /* RFC 8259 section 7: control characters must be escaped */
+		if (c == '\\') {
+			if (i + 1 >= n) {
+				i = n;
+				break;
+			}
+			switch (s[i + 1]) {
+			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+				i += 2;
+				continue;
+			case 'u':
+				for (int k = 2; k < 6; k++)
+					if (i + k >= n || hexval(s[i + k]) < 0) {
+						*pos = i + k < n ? i + k : n;
+						return -1;
+					}
+				i += 6;
+				continue;
+			default:
+				i++;
+				break;
+			}
+			break;
+		}
+		size_t l = utf8_len((const unsigned char *)s + i, n - i);
+		if (!l)
+			break;
+		i += l;
+	}
+	*pos = i;
+	return -1;
+}
+
+/* RFC 8259 section 6: -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)? */
+static int scan_number(const char *s, size_t n, size_t *pos)
+{
+	size_t i = *pos;
+	if (s[i] == '-')
+		i++;
+	if (i >= n)
+		goto bad;
+	if (s[i] == '0') {
+		i++;
+	} else if (s[i] >= '1' && s[i] <= '9') {
+		while (i < n && is_digit(s[i]))
+			i++;
+	} else {
+		goto bad;
+	}
+	if (i < n && s[i] == '.') {
+		i++;
+		if (i >= n || !is_digit(s[i]))
+			goto bad;
+		while (i < n && is_digit(s[i]))
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (i >= n || !is_digit(s[i]))
+			goto bad;
+		while (i < n && is_digit(s[i]))
+			i++;
+	}
+	*pos = i;
+	return 0;
+bad:
+	*pos = i;
+	return -1;
+}
+
+static int scan_literal(const char *s, size_t n, size_t *pos, const char *lit, size_t ln)
+{
+	size_t i = *pos;
+	for (size_t k = 0; k < ln; k++)
+		if (i + k >= n || s[i + k] != lit[k]) {
+			*pos = i + k;
+			return -1;
+		}
+	*pos = i + ln;
+	return 0;
+}
+
+static enum json_vtype vtype_of(char c)
+{
+	switch (c) {
+	case '{': return JSON_V_OBJECT;
+	case '[': return JSON_V_ARRAY;
+	case '"': return JSON_V_STRING;
+	case 't': return JSON_V_TRUE;
+	case 'f': return JSON_V_FALSE;
+	case 'n': return JSON_V_NULL;
+	default: return JSON_V_NUMBER;
+	}
+}
+
+enum { SCAN_ANY, SCAN_OBJECT, SCAN_CONTAINER };
+
+struct scan {
+	struct json_member *out;
+	size_t max;
+	size_t count;   /* top-level members seen (top-level object only) */
+	size_t ntok;    /* tokens jsmn will produce: one per value and per key */
+};
+
+/* The whole-document validator. An explicit stack of container kinds (one
+ * bit per level) replaces recursion, so hostile nesting costs 64 bytes. */
+static int scan_doc(const char *s, size_t n, int top, struct scan *sc, size_t *err_off)
+{
+	enum { ST_VALUE, ST_AFTER, ST_KEY } st = ST_VALUE;
+	unsigned char stk[JSON_MAX_DEPTH / 8] = { 0 }; /* bit d: level d+1 is an object */
+	size_t depth = 0, vstart = 0, i, ks;
+	struct str key = STR_NULL;
+	char c;
+
+	i = skip_ws(s, n, 0);
+	if (top != SCAN_ANY &&
+	    (i >= n || !(s[i] == '{' || (top == SCAN_CONTAINER && s[i] == '['))))
+		goto bad;
+	for (;;) {
+		switch (st) {
+		case ST_VALUE: /* a value starts at s[i]; whitespace skipped */
+			if (i >= n)
+				goto bad;
+			if (depth == 1)
+				vstart = i;
+			sc->ntok++;
+			c = s[i];
+			if (c == '{' || c == '[') {
+				if (depth == JSON_MAX_DEPTH)
+					goto bad;
+				if (c == '{')
+					stk[depth / 8] |= (unsigned char)(1u << depth % 8);
+				else
+					stk[depth / 8] &= (unsigned char)~(1u << depth % 8);
+				depth++;
+				i = skip_ws(s, n, i + 1);
+				if (i < n && s[i] == (c == '{' ? '}' : ']')) {
+					i++;
+					depth--;
+					st = ST_AFTER;
+				} else {
+					st = c == '{' ? ST_KEY : ST_VALUE;
+				}
+				break;
+			}
+			if (c == '"') {
+				if (scan_string(s, n, &i))
+					goto bad;
+			} else if (c == '-' || is_digit(c)) {
+				if (scan_number(s, n, &i))
+					goto bad;
+			} else if (c == 't') {
+				if (scan_literal(s, n, &i, "true", 4))
+					goto bad;
+			} else if (c == 'f') {
+				if (scan_literal(s, n, &i, "false", 5))
+					goto bad;
+			} else if (c == 'n') {
+				if (scan_literal(s, n, &i, "null", 4))
+					goto bad;
+			} else {
+				goto bad;
+			}
+			st = ST_AFTER;
+			break;
+		case ST_AFTER: { /* a value ended just before s[i] */
+			if (depth == 0) {
+				i = skip_ws(s, n, i);
+				if (i != n)
+					goto bad;
+				return 0;
+			}
+			int obj = stk[(depth - 1) / 8] >> (depth - 1) % 8 & 1;
+			if (depth == 1 && obj) {
+				if (sc->out && sc->count < sc->max) {
+					struct json_member *m = &sc->out[sc->count];
+					m->key = key;
+					m->value = str_make(s + vstart, i - vstart);
+					m->type = vtype_of(s[vstart]);
+				}
+				sc->count++;
+			}
+			i = skip_ws(s, n, i);
+			if (i >= n)
+				goto bad;
+			if (s[i] == ',') {
+				i = skip_ws(s, n, i + 1);
+				st = obj ? ST_KEY : ST_VALUE;
+			} else if (s[i] == (obj ? '}' : ']')) {
+				i++;
+				depth--;
+			} else {
+				goto bad;
+			}
+			break;
+		}
+		case ST_KEY: /* a member's key is due at s[i] */
+			if (i >= n || s[i] != '"')
+				goto bad;
+			ks = i + 1;
+			if (scan_string(s, n, &i))
+				goto bad;
+			sc->ntok++;
+			if (depth == 1)
+				key = str_make(s + ks, i - 1 - ks);
+			i = skip_ws(s, n, i);
+			if (i >= n || s[i] != ':')
+				goto bad;
+			i = skip_ws(s, n, i + 1);
+			st = ST_VALUE;
+			break;
+		}
+	}
+bad:
+	if (err_off)
+		*err_off = i < n ? i : n;
+	return -1;
+}
+
+/* see json.h */
+int json_scan_object(const char *js, size_t len, struct json_member *out, size_t max,
+                     size_t *total, size_t *err_off)
+{
+	struct scan sc = { out, out ? max : 0, 0, 0 };
+	if (!js && len)
+		return -1;
+	if (scan_doc(js, len, SCAN_OBJECT, &sc, err_off))
+		return -1;
+	if (total)
+		*total = sc.count;
+	if (sc.count > sc.max)
+		sc.count = sc.max;
+	return sc.count > INT_MAX ? INT_MAX : (int)sc.count;
+}
+
+/* see json.h */
+int json_validate(const char *js, size_t len, size_t *err_off)
+{
+	struct scan sc = { NULL, 0, 0, 0 };
+	if (!js && len)
+		return -1;
+	return scan_doc(js, len, SCAN_ANY, &sc, err_off);
+}
+
+/* see json.h */
+int json_key_eq(struct str raw, const char *key)
+{
+	size_t klen = strlen(key), k = 0, i = 0;
+	char u[4];
+	if (!memchr(raw.p ? raw.p : "", '\\', raw.n))
+		return str_eq(raw, key);
+	while (i < raw.n) {
+		int m = unesc_step(raw.p, raw.n, &i, u);
+		if (m < 0 || klen - k < (size_t)m || memcmp(key + k, u, (size_t)m) != 0)
+			return 0;
+		k += (size_t)m;
+	}
+	return k == klen;
+}
+
+/* see json.h */
+const struct json_member *json_member_find(const struct json_member *m, size_t n,
+                                           const char *key)
+{
+	for (size_t i = n; i-- > 0;)
+		if (json_key_eq(m[i].key, key))
+			return &m[i];
+	return NULL;
+}
+
+/* see json.h */
+size_t json_member_count(const struct json_member *m, size_t n, const char *key)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += json_key_eq(m[i].key, key) != 0;
+	return c;
+}
+
+/* ---- 2. jsmn tokens ----------------------------------------------------------------- */
+
+/* see json.h */
+int json_parse(struct json *j, const char *js, size_t len)
+{
+	struct scan sc = { NULL, 0, 0, 0 };
+	jsmn_parser p;
+	int r;
+
+	j->js = js;
+	j->len = len;
+	j->t = NULL;
+	j->n = 0;
+	/* jsmn keeps offsets in int and its position in unsigned int. */
+	if ((!js && len) || len > INT_MAX)
+		return -1;
+	/* Validate first: jsmn's strict mode still lets through missing commas
+	 * and colons, bad numbers and NUL-terminated garbage, and the token
+	 * walkers below rely on a well-formed tree. The pass also counts the
+	 * tokens, so one exact allocation replaces grow-and-retry. */
+	if (scan_doc(js, len, SCAN_CONTAINER, &sc, NULL))
+		return -1;
+	if (sc.ntok > JSON_MAX_TOKENS)
+		return -1;
+	j->t = malloc(sc.ntok * sizeof(*j->t));
+	if (!j->t)
+		return -1;
+	jsmn_init(&p);
+	r = jsmn_parse(&p, js, len, &j->t[0].k, (unsigned)sc.ntok);
+	if (r < 0 || (size_t)r != sc.ntok) {
+		json_free(j);
+		return -1;
+	}
+	j->n = r;
+	return 0;
+}
+
+/* see json.h */
+void json_free(struct json *j)
+{
+	free(j->t);
+	j->t = NULL;
+	j->n = 0;
+}
+
+static const jsmntok_t *tok(const struct json *j, int i)
+{
+	if (!j || !j->t || i < 0 || i >= j->n)
+		return NULL;
+	return &j->t[i].k;
+}
+
+/* see json.h */
+int json_skip(const struct json *j, int i)
+{
+	const jsmntok_t *t = tok(j, i);
+	if (!t)
+		return i < 0 ? 0 : i + 1;
+	/* Tokens are in document order: the subtree is every later token that
+	 * starts before this one ends. */
+	int end = t->end, k = i + 1;
+	while (k < j->n && j->t[k].k.start < end)
+		k++;
+	return k;
+}
+
+/* see json.h */
+int json_count(const struct json *j, int i)
+{
+	const jsmntok_t *t = tok(j, i);
+	if (!t)
+		return -1;
+	return t->type == JSMN_OBJECT || t->type == JSMN_ARRAY ? t->size : 0;
+}
+
+/* see json.h */
+int json_type(const struct json *j, int i)
+{
+	const jsmntok_t *t = tok(j, i);
+	if (!t)
+		return -1;
+	switch (t->type) {
+	case JSMN_OBJECT: return JSON_V_OBJECT;
+	case JSMN_ARRAY: return JSON_V_ARRAY;
+	case JSMN_STRING: return JSON_V_STRING;
+	case JSMN_PRIMITIVE: return (int)vtype_of(j->js[t->start]);
+	default: return -1;
+	}
+}
+
+/* see json.h */
+int json_is_str(const struct json *j, int i)
+{
+	return json_type(j, i) == JSON_V_STRING;
+}
+
+/* see json.h */
+int json_is_obj(const struct json *j, int i)
+{
+	return json_type(j, i) == JSON_V_OBJECT;
+}
+
+/* see json.h */
+int json_is_arr(const struct json *j, int i)
+{
+	return json_type(j, i) == JSON_V_ARRAY;
+}
+
+/* see json.h */
+int json_is_num(const struct json *j, int i)
+{
+	return json_type(j, i) == JSON_V_NUMBER;
+}
+
+/* see json.h */
+int json_is_bool(const struct json *j, int i)
+{
+	int t = json_type(j, i);
+	return t == JSON_V_TRUE || t == JSON_V_FALSE;
+}
+
+/* see json.h */
+int json_is_null(const struct json *j, int i)
+{
+	return json_type(j, i) == JSON_V_NULL;
+}
+
+/* see json.h */
+int json_get(const struct json *j, int obj, const char *key)
+{
+	int found = -1, k = obj + 1, c, cnt;
+	if (!json_is_obj(j, obj))
+		return -1;
+	cnt = json_count(j, obj);
+	for (c = 0; c < cnt && k + 1 < j->n; c++) {
+		if (json_str_eq(j, k, key))
+			found = k + 1;
+		k = json_skip(j, k + 1);
+	}
+	return found;
+}
+
+/* see json.h */
+int json_at(const struct json *j, int arr, size_t idx)
+{
+	int e = arr + 1;
+	if (!json_is_arr(j, arr) || idx >= (size_t)json_count(j, arr))
+		return -1;
+	for (size_t c = 0; c < idx; c++)
+		e = json_skip(j, e);
+	return e < j->n ? e : -1;
+}
+
+/* see json.h */
+struct str json_raw(const struct json *j, int i)
+{
+	const jsmntok_t *t = tok(j, i);
+	if (!t)
+		return STR_NULL;
+	return str_make(j->js + t->start, (size_t)(t->end - t->start));
+}
+
+/* see json.h */
+struct str json_span(const struct json *j, int i)
+{
+	const jsmntok_t *t = tok(j, i);
+	if (!t)
+		return STR_NULL;
+	if (t->type == JSMN_STRING)
+		return str_make(j->js + t->start - 1, (size_t)(t->end - t->start) + 2);
+	return str_make(j->js + t->start, (size_t)(t->end - t->start));
+}
+
+/* see json.h */
+int json_str_eq(const struct json *j, int i, const char *s)
+{
+	return json_is_str(j, i) && json_key_eq(json_raw(j, i), s);
+}
+
+/* see json.h */
+int json_str(const struct json *j, int i, struct buf *out)
+{
+	if (!json_is_str(j, i))
+		return -1;
+	return json_unescape(json_raw(j, i), out);
+}
+
+/* see json.h */
+int json_double(const struct json *j, int i, double *out)
+{
+	char small[64], *tmp = small, *end;
+	struct str r;
+	double v;
+	if (!json_is_num(j, i))
+		return -1;
+	r = json_raw(j, i);
+	if (r.n >= sizeof(small) && !(tmp = str_dup(r)))
+		return -1;
+	if (tmp == small) {
+		memcpy(small, r.p, r.n);
+		small[r.n] = 0;
+	}
+	v = strtod(tmp, &end);
+	int ok = end == tmp + r.n && v <= DBL_MAX && v >= -DBL_MAX;
+	if (tmp != small)
+		free(tmp);
+	if (!ok)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* see json.h */
+int json_int(const struct json *j, int i, long long *out)
+{
+	struct str r;
+	size_t k = 0;
+	int neg = 0;
+	unsigned long long v = 0, lim;
+	double d;
+	if (!json_is_num(j, i))
+		return -1;
+	r = json_raw(j, i);
+	if (r.p[0] == '-') {
+		neg = 1;
+		k = 1;
+	}
+	lim = neg ? (unsigned long long)LLONG_MAX + 1 : (unsigned long long)LLONG_MAX;
+	for (; k < r.n && is_digit(r.p[k]); k++) {
+		unsigned dg = (unsigned)(r.p[k] - '0');
+		if (v > (lim - dg) / 10)
+			return -1;
+		v = v * 10 + dg;
+	}
+	if (k == r.n) {
+		*out = neg ? (v == lim ? LLONG_MIN : -(long long)v) : (long long)v;
+		return 0;
+	}
+	/* a fraction or an exponent: only exactly integral values */
+	if (json_double(j, i, &d) || d > 9007199254740992.0 || d < -9007199254740992.0 ||
+	    (double)(long long)d != d)
+		return -1;
+	*out = (long long)d;
+	return 0;
+}
+
+/* see json.h */
+int json_bool(const struct json *j, int i, int *out)
+{
+	int t = json_type(j, i);
+	if (t != JSON_V_TRUE && t != JSON_V_FALSE)
+		return -1;
+	*out = t == JSON_V_TRUE;
+	return 0;
+}
+
+/* ---- 3. strings --------------------------------------------------------------------- */
+
+/* see json.h */
+int json_unescape(struct str in, struct buf *out)
+{
+	size_t i = 0;
+	char u[4];
+	while (i < in.n) {
+		const char *bs = memchr(in.p + i, '\\', in.n - i);
+		size_t run = bs ? (size_t)(bs - in.p) - i : in.n - i;
+		if (run && buf_append(out, in.p + i, run))
+			return -1;
+		i += run;
+		if (i >= in.n)
+			break;
+		int m = unesc_step(in.p, in.n, &i, u);
+		if (m < 0 || buf_append(out, u, (size_t)m))
+			return -1;
+	}
+	return out->err ? -1 : 0;
+}
+
+/* see json.h */
+int json_escape(struct buf *out, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+	char e[6];
+
+	if (!s)
+		s = "";
+	buf_putc(out, '"');
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t l;
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0x80 && (l = utf8_len(p + i, n - i)) != 0) {
+			i += l;
+			continue;
+		}
+		buf_append(out, s + run, i - run);
+		switch (c) {
+		case '"': buf_append(out, "\\\"", 2); break;
+		case '\\': buf_append(out, "\\\\", 2); break;
+		case '\b': buf_append(out, "\\b", 2); break;
+		case '\f': buf_append(out, "\\f", 2); break;
+		case '\n': buf_append(out, "\\n", 2); break;
+		case '\r': buf_append(out, "\\r", 2); break;
+		case '\t': buf_append(out, "\\t", 2); break;
+		default:
+			if (c >= 0x80) {
+				buf_append(out, "\\ufffd", 6);
+			} else {
+				memcpy(e, "\\u00", 4);
+				e[4] = hex[c >> 4];
+				e[5] = hex[c & 15];
+				buf_append(out, e, 6);
+			}
+		}
+		run = ++i;
+	}
+	buf_append(out, s + run, i - run);
+	buf_putc(out, '"');
+	return out->err;
+}
+
+/* ---- 4. writer ------------------------------------------------------------------------ */
+
+#define JW_BIT(d) (1ull << (d))
+
+static void jw_check(struct jw *w)
+{
+	if (w->b->err && !w->err)
+		w->err = w->b->err;
+}
+
+/* Before any value: the comma, or an error if no value may come here. */
+static int jw_value(struct jw *w)
+{
+	unsigned long long bit = JW_BIT(w->depth);
+	if (w->err)
+		return -1;
+	if (w->depth > 0 && (w->obj & bit)) {
+		if (!w->key) {
+			w->err = JW_ERR_MISUSE;
+			return -1;
+		}
+		w->key = 0;
+		return 0;
+	}
+	if (!(w->first & bit)) {
+		if (w->depth == 0) { /* one top-level value only */
+			w->err = JW_ERR_MISUSE;
+			return -1;
+		}
+		buf_putc(w->b, ',');
+	}
+	w->first &= ~bit;
+	jw_check(w);
+	return w->err ? -1 : 0;
+}
+
+/* see json.h */
+void jw_init(struct jw *w, struct buf *b)
+{
+	w->b = b;
+	w->depth = 0;
+	w->first = JW_BIT(0);
+	w->obj = 0;
+	w->key = 0;
+	w->err = b->err;
+}
+
+static void jw_open(struct jw *w, char c)
+{
+	if (jw_value(w))
+		return;
+	if (w->depth >= JW_MAX_DEPTH) {
+		w->err = JW_ERR_MISUSE;
+		return;
+	}
+	w->depth++;
+	w->first |= JW_BIT(w->depth);
+	if (c == '{')
+		w->obj |= JW_BIT(w->depth);
+	else
+		w->obj &= ~JW_BIT(w->depth);
+	buf_putc(w->b, c);
+	jw_check(w);
+}
+
+static void jw_close(struct jw *w, int obj)
+{
+	if (w->err)
+		return;
+	if (w->depth == 0 || !(w->obj & JW_BIT(w->depth)) != !obj || w->key) {
+		w->err = JW_ERR_MISUSE;
+		return;
+	}
+	w->depth--;
+	buf_putc(w->b, obj ? '}' : ']');
+	jw_check(w);
+}
+
+/* see json.h */
+void jw_obj(struct jw *w)
+{
+	jw_open(w, '{');
+}
+
+/* see json.h */
+void jw_arr(struct jw *w)
+{
+	jw_open(w, '[');
+}
+
+/* see json.h */
+void jw_end_obj(struct jw *w)
+{
+	jw_close(w, 1);
+}
+
+/* see json.h */
+void jw_end_arr(struct jw *w)
+{
+	jw_close(w, 0);
+}
+
+/* see json.h */
+void jw_keyn(struct jw *w, const char *k, size_t n)
+{
+	unsigned long long bit = JW_BIT(w->depth);
+	if (w->err)
+		return;
+	if (w->depth == 0 || !(w->obj & bit) || w->key || (!k && n)) {
+		w->err = JW_ERR_MISUSE;
+		return;
+	}
+	if (!(w->first & bit))
+		buf_putc(w->b, ',');
+	w->first &= ~bit;
+	json_escape(w->b, k, n);
+	buf_putc(w->b, ':');
+	w->key = 1;
+	jw_check(w);
+}
+
+/* see json.h */
+void jw_key(struct jw *w, const char *k)
+{
+	jw_keyn(w, k, k ? strlen(k) : 0);
+}
+
+/* see json.h */
+void jw_strn(struct jw *w, const char *s, size_t n)
+{
+	if (!s && n) {
+		if (!w->err)
+			w->err = JW_ERR_MISUSE;
+		return;
+	}
+	if (jw_value(w))
+		return;
+	json_escape(w->b, s, n);
+	jw_check(w);
+}
+
+/* see json.h */
+void jw_str(struct jw *w, const char *s)
+{
+	if (!s)
+		jw_null(w);
+	else
+		jw_strn(w, s, strlen(s));
+}
+
+/* see json.h */
+void jw_int(struct jw *w, long long v)
+{
+	if (jw_value(w))
+		return;
+	buf_printf(w->b, "%lld", v);
+	jw_check(w);
+}
+
+/* see json.h */
+void jw_double(struct jw *w, double v)
+{
+	char tmp[40];
+	if (v != v || v > DBL_MAX || v < -DBL_MAX) {
+		jw_null(w);
+		return;
+	}
+	if (jw_value(w))
+		return;
+	snprintf(tmp, sizeof(tmp), "%.15g", v);
+	if (strtod(tmp, NULL) != v)
+		snprintf(tmp, sizeof(tmp), "%.17g", v);
+	buf_puts(w->b, tmp);
+	jw_check(w);
+}
+
+/* see json.h */
+void jw_bool(struct jw *w, int v)
+{
+	jw_raw(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+/* see json.h */
+void jw_null(struct jw *w)
+{
+	jw_raw(w, "null", 4);
+}
+
+/* see json.h */
+void jw_raw(struct jw *w, const char *s, size_t n)
+{
+	if (jw_value(w))
+		return;
+	buf_append(w->b, s, n);
+	jw_check(w);
+}
+
+/* see json.h */
+int jw_finish(struct jw *w)
+{
+	if (w->err)
+		return w->err;
+	if (w->depth != 0 || (w->first & JW_BIT(0)))
+		return JW_ERR_MISUSE;
+	return 0;
+}
+
+/* ---- raw rewriting ------------------------------------------------------------------------ */
+
+/* see json.h */
+int json_apply_edits(struct buf *out, struct str src, struct json_edit *e, size_t n)
+{
+	uintptr_t base = (uintptr_t)src.p;
+	size_t cur = 0;
+
+	if (!src.p) {
+		if (src.n)
+			return -1;
+		src.p = "";
+		base = (uintptr_t)src.p;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t a = (uintptr_t)e[i].at.p;
+		if ((!e[i].at.p && src.p) || a < base || a - base > src.n ||
+		    e[i].at.n > src.n - (size_t)(a - base) || (!e[i].with.p && e[i].with.n))
+			return -1;
+	}
+	/* Stable insertion sort by (offset, non-empty): an insertion at the
+	 * start of a replaced span goes before it. Edits are few. */
+	for (size_t i = 1; i < n; i++) {
+		struct json_edit x = e[i];
+		size_t k = i;
+		while (k > 0 && (e[k - 1].at.p > x.at.p ||
+		                 (e[k - 1].at.p == x.at.p && e[k - 1].at.n && !x.at.n))) {
+			e[k] = e[k - 1];
+			k--;
+		}
+		e[k] = x;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t off = (size_t)((uintptr_t)e[i].at.p - base);
+		if (off < cur)
+			return -1;
+		cur = off + e[i].at.n;
+	}
+	cur = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t off = (size_t)((uintptr_t)e[i].at.p - base);
+		buf_append(out, src.p + cur, off - cur);
+		buf_append(out, e[i].with.p, e[i].with.n);
+		cur = off + e[i].at.n;
+	}
+	buf_append(out, src.p + cur, src.n - cur);
+	return out->err ? -1 : 0;
+}
+
+/* see json.h */
+struct str json_member_span_with_comma(struct str src, const struct json_member *m, size_t n,
+                                       size_t idx)
+{
+	const char *start, *end;
+	if (idx >= n || !src.p)
+		return STR_NULL;
+	start = m[idx].key.p - 1;
+	end = m[idx].value.p + m[idx].value.n;
+	if (idx + 1 < n)
+		end = m[idx + 1].key.p - 1;
+	else if (idx > 0)
+		start = m[idx - 1].value.p + m[idx - 1].value.n;
+	if ((uintptr_t)start < (uintptr_t)src.p || (uintptr_t)end > (uintptr_t)src.p + src.n ||
+	    end < start)
+		return STR_NULL;
+	return str_make(start, (size_t)(end - start));
+}
+
+/* see json.h */
+int json_insert_member(struct buf *out, struct str src, const char *key, struct str raw_value)
+{
+	size_t i = skip_ws(src.p, src.n, 0), k;
+	if (i >= src.n || src.p[i] != '{' || !key)
+		return -1;
+	k = skip_ws(src.p, src.n, i + 1);
+	buf_append(out, src.p, i + 1);
+	json_escape(out, key, strlen(key));
+	buf_putc(out, ':');
+	buf_appendstr(out, raw_value);
+	if (k < src.n && src.p[k] != '}')
+		buf_putc(out, ',');
+	buf_append(out, src.p + i + 1, src.n - i - 1);
+	return out->err ? -1 : 0;
+}

@@ -1,0 +1,233 @@
+/* json.h: strict JSON validation, jsmn-based read access, escaping, a writer
+ * and raw span rewriting. Pure: no I/O, no globals; inputs are hostile.
+ *
+ * Four tools, by cost:
+ *   1. json_scan_object: one validating pass over a request body that records
+ *      the top-level members as spans (the passthrough hot path).
+ *   2. json_parse + json_get/json_str/...: jsmn tokens over a validated
+ *      document, for config files and translators.
+ *   3. json_unescape/json_escape: the only string decoder and encoder.
+ *   4. jw_*: a writer with automatic commas and a sticky error, and
+ *      json_apply_edits/json_insert_member to rewrite a document while
+ *      keeping every untouched byte identical.
+ *
+ * "Strict" means RFC 8259: one value, strings without raw control characters
+ * and with valid escapes, the number grammar, lowercase literals, whitespace
+ * limited to space/tab/CR/LF, and well-formed UTF-8 (RFC 8259 section 8.1; RFC 3629:
+ * no overlongs, no encoded surrogates, nothing above U+10FFFF). Nesting is
+ * limited to JSON_MAX_DEPTH containers, checked without recursion. */
+#ifndef JSON_H
+#define JSON_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "str.h"
+
+#define JSON_MAX_DEPTH 512           /* open containers, the outermost included */
+#define JSON_MAX_TOKENS (4u << 20)   /* json_parse refuses documents needing more */
+
+/* ---- 1. validating scanner ------------------------------------------------ */
+
+enum json_vtype {
+	JSON_V_OBJECT,
+	JSON_V_ARRAY,
+	JSON_V_STRING,
+	JSON_V_NUMBER,
+	JSON_V_TRUE,
+	JSON_V_FALSE,
+	JSON_V_NULL
+};
+
+struct json_member {
+	struct str key;       /* raw key text between the quotes (escapes not decoded) */
+	struct str value;     /* the whole value text; for strings INCLUDING the quotes */
+	enum json_vtype type;
+};
+
+/* Validate js[0..len) as a strict JSON document whose top level is an object,
+ * and record its top-level members in document order. The first max members
+ * are stored in out (with out NULL nothing is stored); *total (if not NULL)
+ * gets the real count. Returns the number stored (min(total, max)), or -1 on
+ * invalid JSON with *err_off (if not NULL) = byte offset where the error was
+ * detected (len for a truncated document).
+ * When *total > max, lookups over out are incomplete (a later duplicate may
+ * be missing): treat that as an error or retry with a larger array. */
+int json_scan_object(const char *js, size_t len, struct json_member *out, size_t max,
+                     size_t *total, size_t *err_off);
+
+/* Validate any strict JSON document (top level of any type). 0 or -1 with
+ * *err_off as above. */
+int json_validate(const char *js, size_t len, size_t *err_off);
+
+/* Does the raw (still escaped) key text equal the plain key after decoding
+ * its escapes? So "mod\u0065l" matches "model": a key spelled with escapes
+ * cannot hide from the proxy while the upstream's parser still sees it. */
+int json_key_eq(struct str raw, const char *key);
+
+/* Find a member by key (json_key_eq). NULL if absent; if the key appears more
+ * than once, the LAST one, as most JSON parsers (and so most upstreams) do. */
+const struct json_member *json_member_find(const struct json_member *m, size_t n,
+                                           const char *key);
+
+/* How many members have this key (json_key_eq); lets a caller refuse
+ * duplicates of keys it rewrites. */
+size_t json_member_count(const struct json_member *m, size_t n, const char *key);
+
+/* ---- 2. jsmn tokens ------------------------------------------------------------
+ * Token 0 is the top-level value. Children follow their parent in document
+ * order; an object's children alternate key (a string token) and value.
+ * Walking:
+ *     for (int k = obj + 1, c = 0; c < json_count(j, obj); c++, k = json_skip(j, k + 1))
+ *         key is token k, value is token k + 1
+ *     for (int e = arr + 1, c = 0; c < json_count(j, arr); c++, e = json_skip(j, e))
+ *         element is token e
+ * Every accessor checks its index: out of range behaves like a wrong type. */
+
+struct json_tok;   /* jsmntok_t, private to json.c */
+
+struct json {
+	const char *js;       /* the document (not copied: keep it alive) */
+	size_t len;
+	struct json_tok *t;   /* heap array of n tokens */
+	int n;
+};
+
+/* Validate js[0..len) strictly (json_validate; top level must be an object or
+ * an array), then tokenize it with jsmn into an exactly sized heap array.
+ * 0 on success; -1 on invalid JSON, more than JSON_MAX_TOKENS tokens, len
+ * over INT_MAX or allocation failure. On failure j is still safe to
+ * json_free. */
+int json_parse(struct json *j, const char *js, size_t len);
+void json_free(struct json *j);
+
+/* Index just after the subtree rooted at i (j->n after the last one). A bad
+ * i gives i + 1 (0 for a negative i), so walks still end. */
+int json_skip(const struct json *j, int i);
+/* Value token of key in object obj, or -1. Keys compare after unescaping;
+ * the last of duplicate keys wins (as json_member_find). */
+int json_get(const struct json *j, int obj, const char *key);
+/* Element idx of array arr, or -1. */
+int json_at(const struct json *j, int arr, size_t idx);
+/* Members of an object or elements of an array; 0 for scalars, -1 for bad i. */
+int json_count(const struct json *j, int i);
+/* The token's type, or -1 for a bad index. */
+int json_type(const struct json *j, int i);
+
+int json_is_str(const struct json *j, int i);
+int json_is_obj(const struct json *j, int i);
+int json_is_arr(const struct json *j, int i);
+int json_is_num(const struct json *j, int i);
+int json_is_bool(const struct json *j, int i);
+int json_is_null(const struct json *j, int i);
+
+/* Raw token text: for strings the body without quotes (escapes not decoded).
+ * {NULL, 0} for a bad index. */
+struct str json_raw(const struct json *j, int i);
+/* The whole value text as it appears in the document, quotes included for
+ * strings; what jw_raw needs to copy a subtree verbatim. */
+struct str json_span(const struct json *j, int i);
+/* 1 if token i is a string equal to s after unescaping, else 0. No allocation. */
+int json_str_eq(const struct json *j, int i, const char *s);
+/* Append the unescaped string to out. 0, or -1 if not a string, on a bad
+ * escape or if out fails (out->err tells which). */
+int json_str(const struct json *j, int i, struct buf *out);
+/* Integer value. 0 or -1. Integers are exact over the whole long long range.
+ * A number written with a fraction or an exponent ("1.0", "1e3") is accepted
+ * only when its value is integral and |value| <= 2^53 (exact in a double);
+ * "1.5", overflow and non-numbers give -1. */
+int json_int(const struct json *j, int i, long long *out);
+/* Number as a double (strtod, C locale assumed). -1 if not a number or if it
+ * overflows to infinity; underflow rounds toward 0. */
+int json_double(const struct json *j, int i, double *out);
+/* true/false into *out as 1/0. -1 if not a boolean. */
+int json_bool(const struct json *j, int i, int *out);
+
+/* ---- 3. strings ----------------------------------------------------------------- */
+
+/* Decode a raw string body (no quotes) into out: the simple escapes, \uXXXX
+ * to UTF-8, surrogate pairs combined, a lone surrogate becomes U+FFFD. Other
+ * bytes are copied unchanged. \u0000 produces a NUL byte. 0, or -1 on a bad
+ * escape (trailing backslash, unknown letter, short or non-hex \u) or when out
+ * fails; out may then hold a partial result. */
+int json_unescape(struct str in, struct buf *out);
+
+/* Append s[0..n) as a JSON string literal, quotes included. Escapes '"', '\\'
+ * and control characters (\b \f \n \r \t, others as \u00XX); valid UTF-8
+ * (DEL included) passes through unchanged; each byte that does not start a
+ * valid UTF-8 sequence becomes \ufffd. 0 or out's error. */
+int json_escape(struct buf *out, const char *s, size_t n);
+
+/* ---- 4. writer -------------------------------------------------------------------
+ * jw_obj / jw_key / value ... / jw_end_obj; commas are automatic. Misuse
+ * (a value in an object without a key, a key outside an object, a mismatched
+ * end, nesting beyond JW_MAX_DEPTH, a second top-level value) and buffer
+ * failures set the sticky err; every later call is then a no-op. */
+
+#define JW_MAX_DEPTH 63
+enum { JW_ERR_MISUSE = -3 };
+
+struct jw {
+	struct buf *b;
+	unsigned depth;               /* open containers */
+	unsigned long long first;     /* bit d: level d has no member yet (bit 0: top level) */
+	unsigned long long obj;       /* bit d: level d is an object */
+	int key;                      /* a key was written, its value is due */
+	int err;                      /* sticky: 0, JW_ERR_MISUSE or a BUF_* error */
+};
+
+void jw_init(struct jw *w, struct buf *b);
+void jw_obj(struct jw *w);
+void jw_arr(struct jw *w);
+void jw_end_obj(struct jw *w);
+void jw_end_arr(struct jw *w);
+/* The next value belongs to this key (escaped as needed). */
+void jw_key(struct jw *w, const char *k);
+void jw_keyn(struct jw *w, const char *k, size_t n);
+/* A string value; jw_str(w, NULL) writes null. */
+void jw_str(struct jw *w, const char *s);
+void jw_strn(struct jw *w, const char *s, size_t n);
+void jw_int(struct jw *w, long long v);
+/* Shortest of %.15g/%.17g that reads back exactly; NaN and infinities are
+ * not JSON and are written as null. */
+void jw_double(struct jw *w, double v);
+void jw_bool(struct jw *w, int v);
+void jw_null(struct jw *w);
+/* A pre-serialized value copied verbatim (the caller vouches for it). */
+void jw_raw(struct jw *w, const char *s, size_t n);
+/* 0 if one complete top-level value was written without error, else the
+ * error (JW_ERR_MISUSE when unbalanced or empty). */
+int jw_finish(struct jw *w);
+
+/* ---- raw rewriting (the passthrough path) ------------------------------------ */
+
+struct json_edit {
+	struct str at;     /* a span inside the original document (e.g. a member's value span) */
+	struct str with;   /* replacement bytes */
+};
+
+/* Append src to out with each edit's span replaced by its replacement; all
+ * other bytes are copied unchanged. Edits may come in any order (e is sorted
+ * in place by position; zero-length spans are insertions and keep their
+ * relative order); they must lie inside src and not overlap. -1 (nothing
+ * appended) when they do not, or on a buffer error. */
+int json_apply_edits(struct buf *out, struct str src, struct json_edit *e, size_t n);
+
+/* Span of the whole top-level member m[idx] ("key": value) plus one adjacent
+ * comma, for deletion with json_apply_edits: from its key's opening quote up
+ * to the next member's key (so the following comma and the whitespace go),
+ * or, for the last member of m, from the end of the previous value (taking
+ * the preceding comma). A sole member gives just "key": value. Works even
+ * when m was truncated (total > n). {NULL, 0} when idx >= n.
+ * src and m must come from one successful json_scan_object. */
+struct str json_member_span_with_comma(struct str src, const struct json_member *m, size_t n,
+                                       size_t idx);
+
+/* Append src (a valid JSON object document) with the member "key": raw_value
+ * inserted first, right after the opening '{', followed by a comma unless the
+ * object is empty. key is plain text and is escaped; raw_value is copied
+ * verbatim. 0, or -1 if src does not start (after whitespace) with '{' or on
+ * a buffer error. */
+int json_insert_member(struct buf *out, struct str src, const char *key, struct str raw_value);
+
+#endif

@@ -1,0 +1,93 @@
+/* str.c: see str.h */
+#include "str.h"
+
+#include <stdlib.h>
+
+static int lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+/* see str.h */
+int str_eq(struct str a, const char *b)
+{
+	size_t n = strlen(b);
+	return a.n == n && (n == 0 || memcmp(a.p, b, n) == 0);
+}
+
+/* see str.h */
+int str_ieq(struct str a, const char *b)
+{
+	size_t n = strlen(b);
+	if (a.n != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char)a.p[i]) != lower((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+/* see str.h */
+int str_istarts(struct str a, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	if (a.n < n)
+		return 0;
+	return str_ieq(str_make(a.p, n), prefix);
+}
+
+/* see str.h */
+int str_starts(struct str a, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return a.n >= n && memcmp(a.p, prefix, n) == 0;
+}
+
+/* see str.h */
+int str_ends(struct str a, const char *suffix)
+{
+	size_t n = strlen(suffix);
+	return a.n >= n && memcmp(a.p + a.n - n, suffix, n) == 0;
+}
+
+/* see str.h */
+struct str str_trim(struct str a)
+{
+	while (a.n && (a.p[0] == ' ' || a.p[0] == '\t')) {
+		a.p++;
+		a.n--;
+	}
+	while (a.n && (a.p[a.n - 1] == ' ' || a.p[a.n - 1] == '\t'))
+		a.n--;
+	return a;
+}
+
+/* see str.h */
+int str_to_u64(struct str a, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	if (a.n == 0)
+		return -1;
+	for (size_t i = 0; i < a.n; i++) {
+		unsigned d = (unsigned char)a.p[i] - '0';
+		if (d > 9)
+			return -1;
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* see str.h */
+char *str_dup(struct str a)
+{
+	char *s = malloc(a.n + 1);
+	if (!s)
+		return NULL;
+	if (a.n)
+		memcpy(s, a.p, a.n);
+	s[a.n] = 0;
+	return s;
+}

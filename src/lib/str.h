@@ -1,0 +1,43 @@
+/* str.h: non-owning byte spans. Parsers return these into caller buffers. */
+#ifndef STR_H
+#define STR_H
+
+#include <stddef.h>
+#include <string.h>
+
+struct str {
+	const char *p;
+	size_t n;
+};
+
+#define STR_LIT(s) ((struct str){ (s), sizeof(s) - 1 })
+#define STR_NULL ((struct str){ NULL, 0 })
+
+static inline struct str str_make(const char *p, size_t n)
+{
+	struct str s = { p, n };
+	return s;
+}
+
+static inline struct str str_cstr(const char *s)
+{
+	return str_make(s, s ? strlen(s) : 0);
+}
+
+/* Exact byte equality with a C string. */
+int str_eq(struct str a, const char *b);
+/* ASCII case-insensitive equality with a C string. */
+int str_ieq(struct str a, const char *b);
+/* ASCII case-insensitive prefix test. */
+int str_istarts(struct str a, const char *prefix);
+int str_starts(struct str a, const char *prefix);
+int str_ends(struct str a, const char *suffix);
+/* Trim ASCII spaces and tabs on both ends. */
+struct str str_trim(struct str a);
+/* Parse an unsigned decimal number with no sign, no spaces; 0 on success,
+ * -1 on empty input, a non-digit or overflow past max. */
+int str_to_u64(struct str a, unsigned long long max, unsigned long long *out);
+/* Copy into a NUL-terminated heap string; NULL on allocation failure. */
+char *str_dup(struct str a);
+
+#endif

@@ -1,0 +1,347 @@
+"""Mock upstreams for the end-to-end tests (Python standard library only).
+
+MockAnthropic follows the Messages API as documented: JSON responses with
+Content-Length, streams as text/event-stream with chunked transfer encoding,
+the documented event order (message_start, content_block_start, ping,
+content_block_delta..., content_block_stop, message_delta, message_stop) and
+the documented error body {"type":"error","error":{"type","message"}}.
+
+The scenario is picked by the upstream model name the proxy sends, so one
+server covers every case; every request is recorded for assertions.
+"""
+import json
+import select
+import socket
+import ssl
+import struct
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def sse(event, data):
+    return ("event: %s\ndata: %s\n\n" % (event, json.dumps(data))).encode()
+
+
+def message(model, text, usage=None):
+    return {
+        "id": "msg_mock_1", "type": "message", "role": "assistant", "model": model,
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn", "stop_sequence": None,
+        "usage": usage or {"input_tokens": 12, "output_tokens": 5,
+                           "cache_creation_input_tokens": 0, "cache_read_input_tokens": 3},
+    }
+
+
+def text_stream(model, pieces):
+    out = [sse("message_start", {"type": "message_start", "message": {
+        "id": "msg_mock_s", "type": "message", "role": "assistant", "content": [], "model": model,
+        "stop_reason": None, "stop_sequence": None,
+        "usage": {"input_tokens": 12, "output_tokens": 1}}}),
+        sse("content_block_start", {"type": "content_block_start", "index": 0,
+                                    "content_block": {"type": "text", "text": ""}}),
+        sse("ping", {"type": "ping"})]
+    for p in pieces:
+        out.append(sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                               "delta": {"type": "text_delta", "text": p}}))
+    out.append(sse("content_block_stop", {"type": "content_block_stop", "index": 0}))
+    out.append(sse("message_delta", {"type": "message_delta",
+                                     "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                     "usage": {"output_tokens": len(pieces)}}))
+    out.append(sse("message_stop", {"type": "message_stop"}))
+    return out
+
+
+def tool_stream(model):
+    out = [sse("message_start", {"type": "message_start", "message": {
+        "id": "msg_mock_t", "type": "message", "role": "assistant", "content": [], "model": model,
+        "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 30, "output_tokens": 1}}}),
+        sse("content_block_start", {"type": "content_block_start", "index": 0,
+                                    "content_block": {"type": "text", "text": ""}}),
+        sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                    "delta": {"type": "text_delta", "text": "Let me check."}}),
+        sse("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        sse("content_block_start", {"type": "content_block_start", "index": 1, "content_block": {
+            "type": "tool_use", "id": "toolu_mock_1", "name": "get_weather", "input": {}}})]
+    for frag in ['{"loca', 'tion": "Par', 'is"}']:
+        out.append(sse("content_block_delta", {"type": "content_block_delta", "index": 1,
+                                               "delta": {"type": "input_json_delta", "partial_json": frag}}))
+    out += [sse("content_block_stop", {"type": "content_block_stop", "index": 1}),
+            sse("message_delta", {"type": "message_delta",
+                                  "delta": {"stop_reason": "tool_use", "stop_sequence": None},
+                                  "usage": {"output_tokens": 20}}),
+            sse("message_stop", {"type": "message_stop"})]
+    return out
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def do_POST(self):
+        srv = self.server.mock
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n)
+        path, _, query = self.path.partition("?")
+        rec = {"path": path, "query": query, "headers": {k.lower(): v for k, v in self.headers.items()},
+               "body": body, "port": self.client_address[1], "time": time.time()}
+        with srv.lock:
+            srv.requests.append(rec)
+        try:
+            req = json.loads(body)
+        except ValueError:
+            return self.json(400, {"type": "error", "error": {"type": "invalid_request_error",
+                                                               "message": "mock: bad JSON"}})
+        model = req.get("model", "")
+        if path.endswith("/count_tokens"):
+            return self.json(200, {"input_tokens": 42})
+        scenario = model.split("@")[0]
+        getattr(self, "s_" + scenario.replace("-", "_"), self.s_text)(req, model)
+
+    # -- helpers
+    def json(self, status, obj, extra=None):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("request-id", "req_mock_123")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def start_stream(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+
+    def chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def end_chunks(self):
+        self.wfile.write(b"0\r\n\r\n")
+
+    def send_events(self, events):
+        for i, e in enumerate(events):
+            if i % 2:  # every other event split mid-line across two chunks
+                h = len(e) // 2
+                self.chunk(e[:h])
+                self.chunk(e[h:])
+            else:
+                self.chunk(e)
+
+    # -- scenarios (the upstream model name picks one)
+    def s_text(self, req, model):
+        if req.get("stream"):
+            self.start_stream()
+            self.send_events(text_stream(model, ["Hello", " from", " mock"]))
+            self.end_chunks()
+        else:
+            self.json(200, message(model, "Hello from mock"))
+
+    def s_m_tool(self, req, model):
+        if req.get("stream"):
+            self.start_stream()
+            self.send_events(tool_stream(model))
+            self.end_chunks()
+        else:
+            self.json(200, {"id": "msg_mock_t", "type": "message", "role": "assistant", "model": model,
+                            "content": [{"type": "tool_use", "id": "toolu_mock_1", "name": "get_weather",
+                                         "input": {"location": "Paris"}}],
+                            "stop_reason": "tool_use", "stop_sequence": None,
+                            "usage": {"input_tokens": 30, "output_tokens": 20}})
+
+    def s_m_gate(self, req, model):
+        """First events, then wait for the test to open the gate."""
+        ev = text_stream(model, ["first", " second"])
+        self.start_stream()
+        for e in ev[:4]:
+            self.chunk(e)
+        self.server.mock.gate_reached.set()
+        self.server.mock.gate.wait(10)
+        for e in ev[4:]:
+            self.chunk(e)
+        self.end_chunks()
+
+    def s_m_429(self, req, model):
+        self.json(429, {"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}},
+                  {"retry-after": "7"})
+
+    def s_m_529(self, req, model):
+        self.json(529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+
+    def s_m_html(self, req, model):
+        data = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+        self.send_response(502)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def s_m_cut(self, req, model):
+        self.start_stream()
+        ev = text_stream(model, ["partial"])
+        for e in ev[:3]:
+            self.chunk(e)
+        self.chunk(ev[3][:10])  # half an event, then the connection dies
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_RDWR)
+        self.close_connection = True
+
+    def s_m_noend(self, req, model):
+        """A stream that ends cleanly but never sends message_stop."""
+        self.start_stream()
+        for e in text_stream(model, ["x"])[:4]:
+            self.chunk(e)
+        self.end_chunks()
+
+    def s_m_slow(self, req, model):
+        time.sleep(3)
+        try:
+            self.json(200, message(model, "too late"))
+        except OSError:
+            pass
+
+    def s_m_chunked(self, req, model):
+        data = json.dumps(message(model, "chunked body")).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for i in range(0, len(data), 7):
+            self.chunk(data[i:i + 7])
+        self.end_chunks()
+
+    def s_m_big(self, req, model):
+        """As fast as possible: counts what the proxy accepted."""
+        mock = self.server.mock
+        self.start_stream()
+        for e in text_stream(model, [])[:3]:
+            self.chunk(e)
+        piece = sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                            "delta": {"type": "text_delta", "text": "x" * 16000}})
+        frame = b"%x\r\n%s\r\n" % (len(piece), piece)
+        self.connection.settimeout(0.5)
+        mock.big_bytes = 0
+        deadline = time.time() + 30
+        try:
+            while time.time() < deadline and mock.big_bytes < (256 << 20):
+                self.wfile.write(frame)
+                mock.big_bytes += len(frame)
+        except OSError:
+            pass
+        mock.big_done.set()
+        self.close_connection = True
+
+    def s_m_hold(self, req, model):
+        """Send the first events, then notice when the proxy closes us."""
+        mock = self.server.mock
+        self.start_stream()
+        for e in text_stream(model, ["held"])[:4]:
+            self.chunk(e)
+        mock.hold_sent.set()
+        sock = self.connection
+        t0 = time.time()
+        while time.time() - t0 < 10:
+            r, _, _ = select.select([sock], [], [], 0.1)
+            if r:
+                try:
+                    if sock.recv(1) == b"":
+                        mock.hold_closed_after = time.time() - t0
+                        break
+                except OSError:
+                    mock.hold_closed_after = time.time() - t0
+                    break
+        mock.hold_done.set()
+        self.close_connection = True
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        pass  # TLS handshakes the proxy rejects on purpose end here
+
+
+class MockAnthropic:
+    def __init__(self, tls_cert=None, tls_key=None):
+        self.requests = []
+        self.lock = threading.Lock()
+        self.gate = threading.Event()
+        self.gate_reached = threading.Event()
+        self.big_bytes = 0
+        self.big_done = threading.Event()
+        self.hold_sent = threading.Event()
+        self.hold_done = threading.Event()
+        self.hold_closed_after = None
+        self.httpd = Server(("127.0.0.1", 0), Handler)
+        self.httpd.mock = self
+        if tls_cert:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(tls_cert, tls_key)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def last(self):
+        with self.lock:
+            return self.requests[-1] if self.requests else None
+
+    def count(self):
+        with self.lock:
+            return len(self.requests)
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class MockDNS:
+    """A UDP DNS server: A records for names in `zone`, NOERROR/NODATA for
+    AAAA, NXDOMAIN otherwise (RFC 1035 wire format)."""
+
+    def __init__(self, zone, ttl=300):
+        self.zone = {k.lower(): v for k, v in zone.items()}
+        self.ttl = ttl
+        self.queries = []
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                pkt, addr = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            try:
+                self.sock.sendto(self.answer(pkt), addr)
+            except Exception:
+                pass
+
+    def answer(self, pkt):
+        qid, flags, qd = struct.unpack(">HHH", pkt[:6])
+        i, labels = 12, []
+        while pkt[i]:
+            labels.append(pkt[i + 1:i + 1 + pkt[i]].decode())
+            i += 1 + pkt[i]
+        qend = i + 5
+        name = ".".join(labels).lower()
+        qtype = struct.unpack(">H", pkt[i + 1:i + 3])[0]
+        self.queries.append((name, qtype))
+        question = pkt[12:qend]
+        if name not in self.zone:
+            return struct.pack(">HHHHHH", qid, 0x8183, 1, 0, 0, 0) + question
+        if qtype != 1:
+            return struct.pack(">HHHHHH", qid, 0x8180, 1, 0, 0, 0) + question
+        rr = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, self.ttl, 4) + socket.inet_aton(self.zone[name])
+        return struct.pack(">HHHHHH", qid, 0x8180, 1, 1, 0, 0) + question + rr
+
+    def stop(self):
+        self.sock.close()
