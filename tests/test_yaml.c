@@ -165,6 +165,7 @@ static const struct tcase cases[] = {
 	{ "key with spaces and colon", "my key: v\na:b: c\nk:: v\n", "{my key: v, a:b: c, k:: v}", 0, 0, NULL },
 	{ "space before colon", "a : 1\n\"b\"  : 2\n", "{a: 1, b: 2}", 0, 0, NULL },
 	{ "tab after colon", "a:\t1\n", "{a: 1}", 0, 0, NULL },
+	{ "comment instead of value", "a: # c\n  b: 1\n", "{a: {b: 1}}", 0, 0, NULL },
 	{ "empty values", "a:\nb:   \nc: # c\nd:", "{a: ~, b: ~, c: ~, d: ~}", 0, 0, NULL },
 	{ "null spellings", "a: ~\nb: null\nc: Null\nd: NULL\ne: nul\nf: 'null'\ng: \"~\"\n",
 	  "{a: ~, b: ~, c: ~, d: ~, e: nul, f: 'null', g: \"~\"}", 0, 0, NULL },
@@ -227,6 +228,10 @@ static const struct tcase cases[] = {
 	{ "flow close at parent column", "- a: [\n    1,\n  ]\n  b: 2\n", "[{a: [1], b: 2}]", 0, 0, NULL },
 	{ "flow value on next line in flow", "a: {x:\n  1}\n", "{a: {x: 1}}", 0, 0, NULL },
 	{ "flow comment", "a: [1, # one\n  2] # two\n", "{a: [1, 2]}", 0, 0, NULL },
+	{ "flow comment after open", "a: [ # c\n  x]\n", "{a: [x]}", 0, 0, NULL },
+	{ "flow close at key column", "stop: [\n  \"a\",\n]\nn: {\n  x: 1\n}\n", "{stop: [\"a\"], n: {x: 1}}", 0, 0, NULL },
+	{ "flow comma on next line", "a: [1\n  , 2]\n", "{a: [1, 2]}", 0, 0, NULL },
+	{ "flow in list item multi-line", "- [a,\n  b]\n- c\n", "[[a, b], c]", 0, 0, NULL },
 
 	/* ---- errors: unsupported YAML ---- */
 	{ "anchor", "a: &x 1\n", NULL, 1, 4, "anchors ('&') are not supported" },
@@ -267,15 +272,15 @@ static const struct tcase cases[] = {
 	{ "unterminated single", "- 'abc''\n", NULL, 1, 3, "unterminated single-quoted scalar" },
 	{ "unterminated at eof", "a: \"abc\\\"", NULL, 1, 4, "unterminated double-quoted" },
 	{ "unterminated key", "a: 1\n\"b: 2\n", NULL, 2, 1, "unterminated double-quoted" },
-	{ "unknown escape", "a: \"x\\qy\"\n", NULL, 1, 6, "unknown escape '\\q'" },
-	{ "escape \\e unsupported", "a: \"\\e\"\n", NULL, 1, 5, "unknown escape" },
+	{ "unsupported escape", "a: \"x\\qy\"\n", NULL, 1, 6, "unsupported escape '\\q'" },
+	{ "escape \\e unsupported", "a: \"\\e\"\n", NULL, 1, 5, "unsupported escape" },
 	{ "short \\x", "a: \"\\x4\"\n", NULL, 1, 5, "'\\x' needs 2 hex digits" },
 	{ "bad \\u", "a: \"\\u12G4\"\n", NULL, 1, 5, "'\\u' needs 4 hex digits" },
 	{ "lone high surrogate", "a: \"\\uD800x\"\n", NULL, 1, 5, "high surrogate" },
 	{ "high then bad low", "a: \"\\uD800\\u0041\"\n", NULL, 1, 5, "high surrogate" },
 	{ "lone low surrogate", "a: \"\\uDC00\"\n", NULL, 1, 5, "low surrogate" },
 	{ "\\U too big", "a: \"\\U00110000\"\n", NULL, 1, 5, "not a valid code point" },
-	{ "escape in key", "\"\\q\": 1\n", NULL, 1, 2, "unknown escape" },
+	{ "escape in key", "\"\\q\": 1\n", NULL, 1, 2, "unsupported escape" },
 	{ "junk after double", "a: \"x\" y\n", NULL, 1, 8, "unexpected content after a quoted scalar" },
 	{ "junk after single", "- 'x'y\n", NULL, 1, 6, "unexpected content after a quoted scalar" },
 	{ "hash right after quote", "a: \"x\"#c\n", NULL, 1, 7, "unexpected content after a quoted scalar" },
@@ -340,6 +345,9 @@ static const struct tcase cases[] = {
 	{ "flow key no space", "a: {x:1}\n", NULL, 1, 8, "put a space after ':'" },
 	{ "flow colon after value", "a: {x: y: z}\n", NULL, 1, 9, "expected ',' or '}'" },
 	{ "flow dash item", "a: [- x]\n", NULL, 1, 5, "'- ' list items are not allowed inside a flow" },
+	{ "flow key no space quoted value", "a: {x:\"y\"}\n", NULL, 1, 10, "put a space after ':'" },
+	{ "unterminated flow later line", "a: {x: [1,\n    2],\n    y: 3\n", NULL, 1, 4, "unterminated flow mapping" },
+	{ "escape error column after utf8", "é: \"ü\\z\"\n", NULL, 1, 6, "unsupported escape '\\z'" },
 	{ "flow key on next line colon", "a: {x\n  : 1}\n", NULL, 1, 6, "expected ':' after the key" },
 
 	/* ---- errors: input bytes ---- */
@@ -595,6 +603,27 @@ static void test_limits(void)
 		CHECK(parse(buf_data(&b), buf_len(&b), &r, &err) == -1 && err.line == 100001 &&
 		      strstr(err.msg, "first at 6:1"), "%d %s", err.line, err.msg);
 		buf_free(&b);
+	}
+	CASE("long lines stay linear") {
+		/* a 4 MiB plain scalar full of blanks, and a 1 MiB flow list on one line */
+		size_t n = 4u << 20;
+		char *s = malloc(n);
+		memcpy(s, "a: ", 3);
+		for (size_t i = 3; i < n; i++)
+			s[i] = (i % 7 == 0) ? 'x' : ' ';
+		s[n - 1] = 'y';
+		struct yaml_node *r;
+		struct yaml_error err;
+		CHECK(parse(s, n, &r, &err) == 0 && r->child->n == n - 7, "%s", err.msg);
+		yaml_free(r);
+		n = 1u << 20;
+		s[0] = '[';
+		for (size_t i = 1; i + 1 < n; i++)
+			s[i] = (i % 4 == 0) ? ',' : (i % 4 == 2) ? ' ' : 'z';
+		s[n - 1] = ']';
+		CHECK(parse(s, n, &r, &err) == 0 && r->count == (n - 1) / 4 + 1, "%s", err.msg);
+		yaml_free(r);
+		free(s);
 	}
 	CASE("every prefix of the example") {
 		size_t len = strlen(example), ok = 0;

@@ -56,6 +56,7 @@ struct client {
 	int hup;                    /* peer hung up */
 	int is_head;                /* HEAD request: no response body */
 	int refusing;               /* over max_connections: 503 and close */
+	int broken;                 /* a write failed; closing from the loop */
 	char method[16], path[256]; /* copies for the access log (spans move) */
 	char peer[64];
 };
@@ -66,7 +67,7 @@ static struct config *cur_cfg;
 static int accepting;
 
 static void client_step(struct client *c, short rev);
-static void client_flush(struct client *c);
+static void client_flush(struct client *c, int from_handler);
 static void start_next(struct client *c);
 static void process_deferred(void *arg);
 
@@ -222,7 +223,7 @@ static void response_done(struct client *c)
 		c->r.cfg = NULL;
 	}
 	c->st = C_FLUSH;
-	client_flush(c);
+	client_flush(c, 1);
 }
 
 /* see server.h */
@@ -259,7 +260,7 @@ void client_stream_begin(struct client *c, int status, const char *ctype, const 
 	(void)buf_puts(&c->out, "Transfer-Encoding: chunked\r\n\r\n");
 	c->streaming = 1;
 	nstreams++;
-	client_flush(c);
+	client_flush(c, 1);
 }
 
 /* see server.h */
@@ -271,7 +272,7 @@ void client_stream_write(struct client *c, const char *p, size_t n)
 	(void)buf_append(&c->out, p, n);
 	(void)buf_puts(&c->out, "\r\n");
 	c->bytes_out += n;
-	client_flush(c);
+	client_flush(c, 1);
 }
 
 /* see server.h */
@@ -364,8 +365,18 @@ static void touch(struct client *c)
 	c->w.deadline = t ? loop_now() + t : 0;
 }
 
-static void client_flush(struct client *c)
+static void close_deferred(void *arg)
 {
+	client_close(arg, "write failed");
+}
+
+/* Write what can be written now. from_handler: called through a handler's
+ * client_* call, so the handler is still on the stack: a failure must not
+ * run its gone hook under it; the close is deferred to the loop instead. */
+static void client_flush(struct client *c, int from_handler)
+{
+	if (c->broken)
+		return;
 	while (buf_len(&c->out)) {
 		ssize_t w = send(c->w.fd, buf_data(&c->out), buf_len(&c->out), MSG_NOSIGNAL);
 		if (w < 0) {
@@ -373,7 +384,13 @@ static void client_flush(struct client *c)
 				break;
 			if (errno == EINTR)
 				continue;
-			client_close(c, "write failed");
+			if (from_handler) {
+				c->broken = 1;
+				c->w.events = 0;
+				loop_defer(close_deferred, c);
+			} else {
+				client_close(c, "write failed");
+			}
 			return;
 		}
 		buf_consume(&c->out, (size_t)w);
@@ -396,7 +413,8 @@ static void client_flush(struct client *c)
 		return;
 	}
 	set_events(c);
-	if (c->st == C_BUSY && c->hooks && buf_len(&c->out) < CLIENT_LOW_WATER && c->hooks->drained)
+	if (!from_handler && c->st == C_BUSY && c->hooks && buf_len(&c->out) < CLIENT_LOW_WATER &&
+	    c->hooks->drained)
 		c->hooks->drained(c->x);
 }
 
@@ -627,7 +645,7 @@ static void client_step(struct client *c, short rev)
 		return;
 	}
 	if (rev & POLLOUT) {
-		client_flush(c);
+		client_flush(c, 0);
 		if (c->st == C_DEAD)
 			return;
 	}
@@ -659,7 +677,7 @@ static void client_step(struct client *c, short rev)
 	}
 	set_events(c);
 	if (buf_len(&c->out))
-		client_flush(c);
+		client_flush(c, 0);
 }
 
 static void client_cb(struct watch *w, short rev, int timed_out)
@@ -751,7 +769,7 @@ static void accept_cb(struct watch *w, short rev, int timed_out)
 			c->st = C_FLUSH;
 			(void)buf_append(&c->out, REFUSAL, sizeof(REFUSAL) - 1);
 			c->w.deadline = loop_now() + 2000;
-			client_flush(c);
+			client_flush(c, 0);
 			continue;
 		}
 		nclients++;

@@ -63,6 +63,13 @@ struct yp {
 
 enum { L_OTHER, L_DASH, L_KEY };
 
+/* Messages used in more than one place. */
+static const char msg_multiline[] =
+	"multi-line plain scalars are not supported; quote the value or keep it on one line";
+static const char msg_list_on_key[] =
+	"a block list cannot start on the same line as its key; put the '- ' items on the next lines";
+static const char msg_tab[] = "tab in indentation (indent with spaces only)";
+
 static int ch(const struct yp *P, size_t i)
 {
 	return i < P->len ? (unsigned char)P->s[i] : 0;
@@ -410,7 +417,7 @@ static int scan_lines(struct yp *P)
 			while (is_ws(ch(P, j)))
 				j++;
 			if (!is_eol(ch(P, j)) && ch(P, j) != '#')
-				return fail(P, i, "tab in indentation (indent with spaces only)");
+				return fail(P, i, "%s", msg_tab);
 			c = ch(P, i = j);
 		}
 		if (c == '#') {
@@ -431,7 +438,7 @@ static int scan_lines(struct yp *P)
 			if (P->seen_content || P->seen_start)
 				return fail(P, i, "multiple documents ('---') are not supported");
 			P->seen_start = 1;
-			if (rest_blank(P, i + 3, "content on the '---' line is not supported; start it on the next line") < 0)
+			if (rest_blank(P, i + 3, "content on the '---' line is not supported") < 0)
 				return -1;
 			if (ch(P, P->pos) == 0) {
 				P->indent = -1;
@@ -575,7 +582,7 @@ static int bad_start(struct yp *P, size_t pos, int flow)
 	case '-':
 		if (flow)
 			return fail(P, pos, "'- ' list items are not allowed inside a flow collection");
-		return fail(P, pos, "a block list cannot start on the same line as its key; put the '- ' items on the next lines");
+		return fail(P, pos, "%s", msg_list_on_key);
 	case '[':
 	case '{':
 		return fail(P, pos, "a flow collection cannot be a map key");
@@ -603,7 +610,7 @@ static int hexval(int c)
 static long hex_at(const struct yp *P, size_t i, size_t end, int k)
 {
 	long v = 0;
-	if (end - i < (size_t)k)
+	if (i > end || end - i < (size_t)k)
 		return -1;
 	for (int j = 0; j < k; j++) {
 		int h = hexval(ch(P, i + (size_t)j));
@@ -646,6 +653,31 @@ struct tok {
 	int line, col;
 };
 
+/* The byte for a one-character escape \e, or -1. */
+static int simple_escape(int e)
+{
+	switch (e) {
+	case '"':
+	case '\\':
+	case '/':
+		return e;
+	case 'n':
+		return '\n';
+	case 't':
+		return '\t';
+	case 'r':
+		return '\r';
+	case 'b':
+		return '\b';
+	case 'f':
+		return '\f';
+	case '0':
+		return 0;
+	default:
+		return -1;
+	}
+}
+
 /* Decode the double-quoted body s[i..end) into d; returns its length or -1.
  * Each escape is at least as long as the UTF-8 it yields, so d needs
  * end - i + 1 bytes. */
@@ -663,16 +695,12 @@ static long dq_decode(struct yp *P, size_t i, size_t end, char *d)
 		int e = ch(P, i + 1);
 		long cp;
 		i += 2;
-		switch (e) {
-		case '"': case '\\': case '/':
-			d[o++] = (char)e;
+		int one = simple_escape(e);
+		if (one >= 0) {
+			d[o++] = (char)one;
 			continue;
-		case 'n': d[o++] = '\n'; continue;
-		case 't': d[o++] = '\t'; continue;
-		case 'r': d[o++] = '\r'; continue;
-		case 'b': d[o++] = '\b'; continue;
-		case 'f': d[o++] = '\f'; continue;
-		case '0': d[o++] = '\0'; continue;
+		}
+		switch (e) {
 		case 'x':
 			if ((cp = hex_at(P, i, end, 2)) < 0)
 				return fail(P, esc, "'\\x' needs 2 hex digits");
@@ -703,8 +731,8 @@ static long dq_decode(struct yp *P, size_t i, size_t end, char *d)
 			break;
 		default:
 			if (e > 0x20 && e < 0x7f)
-				return fail(P, esc, "unknown escape '\\%c' in a double-quoted scalar", e);
-			return fail(P, esc, "unknown escape in a double-quoted scalar");
+				return fail(P, esc, "unsupported escape '\\%c' in a double-quoted scalar", e);
+			return fail(P, esc, "unsupported escape in a double-quoted scalar");
 		}
 		o += utf8_put(d + o, (unsigned long)cp);
 	}
@@ -848,14 +876,14 @@ static int flow_ws(struct yp *P, const struct flow_ctx *f, int *nl)
 		}
 		int d = ch(P, j);
 		if (d == '\t')
-			return fail(P, j, "tab in indentation (indent with spaces only)");
+			return fail(P, j, "%s", msg_tab);
 		if (j == P->lstart && (marker(P, j, '-') || marker(P, j, '.')))
-			return fail(P, j, "document marker inside a flow collection (missing '%c' for the one at %d:%d?)",
-			            f->close, f->oline, f->ocol);
+			return fail(P, j, "document marker inside a flow collection"
+			            " (missing '%c' for the one at %d:%d?)", f->close, f->oline, f->ocol);
 		int need = (d == ']' || d == '}') ? f->bind : f->bind + 1;
 		if ((int)(j - P->lstart) < need)
-			return fail(P, j, "bad indentation inside a flow collection (missing '%c' for the one at %d:%d?)",
-			            f->close, f->oline, f->ocol);
+			return fail(P, j, "bad indentation inside a flow collection"
+			            " (missing '%c' for the one at %d:%d?)", f->close, f->oline, f->ocol);
 		P->pos = j;
 	}
 }
@@ -927,8 +955,11 @@ static struct yaml_node *flow(struct yp *P, int bind, int depth)
 			while (is_ws(ch(P, i)))
 				i++;
 			if (ch(P, i) != ':') {
+				char kb[64];
+				key_for_msg(kb, sizeof(kb), k.s, k.n);
 				if (k.style == YAML_PLAIN && memchr(k.s, ':', k.n))
-					fail(P, i, "expected ':' after the key \"%.40s\" in a flow mapping (put a space after ':')", k.s);
+					fail(P, i, "expected ':' after the key \"%s\" in a flow mapping"
+					     " (put a space after ':')", kb);
 				else
 					fail(P, i, "expected ':' after the key in a flow mapping");
 				return NULL;
@@ -972,7 +1003,7 @@ static struct yaml_node *flow(struct yp *P, int bind, int depth)
 		else if (c == ']' || c == '}')
 			fail(P, P->pos, "'%c' does not match the '%c' at %d:%d", c, is_map ? '{' : '[', f.oline, f.ocol);
 		else if (nl && v->kind == YAML_SCALAR && v->style == YAML_PLAIN && !v->is_null)
-			fail(P, P->pos, "multi-line plain scalars are not supported; quote the value or keep it on one line");
+			fail(P, P->pos, "%s", msg_multiline);
 		else
 			fail(P, P->pos, "expected ',' or '%c' in a flow %s", f.close, what);
 		return NULL;
@@ -1051,7 +1082,7 @@ static struct yaml_node *inline_value(struct yp *P, int bind, int depth)
 		return NULL;
 	if (P->indent > bind) {
 		if (n->kind == YAML_SCALAR && n->style == YAML_PLAIN && line_kind(P, P->pos) == L_OTHER)
-			fail(P, P->pos, "multi-line plain scalars are not supported; quote the value or keep it on one line");
+			fail(P, P->pos, "%s", msg_multiline);
 		else if (bind < 0)
 			fail(P, P->pos, "unexpected content after the document's value");
 		else
@@ -1102,7 +1133,7 @@ static struct yaml_node *block_value(struct yp *P, int ind, int depth, int is_ke
 	int k = line_kind(P, i);
 	if (is_key) {
 		if (k == L_DASH) {
-			fail(P, i, "a block list cannot start on the same line as its key; put the '- ' items on the next lines");
+			fail(P, i, "%s", msg_list_on_key);
 			return NULL;
 		}
 		return inline_value(P, ind, depth);
@@ -1110,7 +1141,7 @@ static struct yaml_node *block_value(struct yp *P, int ind, int depth, int is_ke
 	if (k == L_OTHER)
 		return inline_value(P, ind, depth);
 	if (tab) {
-		fail(P, tab - 1, "tab in indentation (indent with spaces only)");
+		fail(P, tab - 1, "%s", msg_tab);
 		return NULL;
 	}
 	/* a compact list or map inside a list item: its column is its indentation */
@@ -1216,7 +1247,8 @@ static struct yaml_node *block_map(struct yp *P, int ind, int depth)
 		if (lk == L_KEY)
 			continue;
 		if (lk == L_DASH)
-			fail(P, P->pos, "a '- ' list item cannot follow map keys at the same level (check the indentation)");
+			fail(P, P->pos, "a '- ' list item cannot follow map keys at the same level"
+			     " (check the indentation)");
 		else
 			not_a_key(P);
 		return NULL;
@@ -1341,7 +1373,7 @@ int yaml_int(const struct yaml_node *n, long long *out)
 		neg = n->s[i++] == '-';
 	if (i == n->n)
 		return -1;
-	unsigned long long v = 0, lim = neg ? (unsigned long long)LLONG_MAX + 1 : (unsigned long long)LLONG_MAX;
+	unsigned long long v = 0, lim = (unsigned long long)LLONG_MAX + (unsigned)neg;
 	for (; i < n->n; i++) {
 		unsigned d = (unsigned)((unsigned char)n->s[i] - '0');
 		if (d > 9 || v > (lim - d) / 10)

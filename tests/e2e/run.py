@@ -733,8 +733,9 @@ def run_all(binary, tmp, sdk_dir):
 
         def t_clean(code=code, err=err):
             bad = [l for l in err.splitlines() if "Sanitizer" in l or "runtime error" in l or "LeakSanitizer" in l]
-            assert not bad, "\n".join(err.splitlines()[:40])
-            eq(code, 0, "exit code")
+            lines = [l for l in err.splitlines() if " - INFO - " not in l]
+            assert not bad, "\n".join(lines[-80:])
+            eq(code, 0, "exit code (%s)" % "\n".join(err.splitlines()[-30:]))
         check("%s: clean exit, no sanitizer reports" % name, t_clean)
     for m in (up, tls_up, wrong_up):
         m.stop()

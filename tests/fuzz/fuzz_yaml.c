@@ -12,7 +12,9 @@ static size_t walk(const struct yaml_node *n, int in_map, int depth)
 	size_t seen = 1, count = 0;
 	int b;
 	long long v;
-	if (depth > YAML_MAX_DEPTH || n->line < 1 || n->col < 1 || !n->s || n->s[n->n])
+	/* depth counts this node: a scalar may sit inside YAML_MAX_DEPTH collections */
+	if ((n->kind != YAML_SCALAR && depth > YAML_MAX_DEPTH) || depth > YAML_MAX_DEPTH + 1 ||
+	    n->line < 1 || n->col < 1 || !n->s || n->s[n->n])
 		abort();
 	if (in_map != (n->key != NULL) || (n->key && (n->key[n->key_n] || n->key_line < 1 || n->key_col < 1)))
 		abort();
