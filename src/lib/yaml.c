@@ -901,11 +901,59 @@ static struct yaml_node *flow_value(struct yp *P, int bind, int depth)
 	return tok_node(P, &t);
 }
 
+static struct yaml_node *unterminated(struct yp *P, const struct flow_ctx *f)
+{
+	fail_lc(P, f->oline, f->ocol, "unterminated flow %s (missing '%c')",
+	        f->close == '}' ? "mapping" : "sequence", f->close);
+	return NULL;
+}
+
+/* One "key: value" entry of a flow mapping (serial id) at P->pos. */
+static struct yaml_node *flow_pair(struct yp *P, const struct flow_ctx *f, unsigned id, int depth)
+{
+	struct tok k;
+	struct yaml_node *v;
+	int nl, c = ch(P, P->pos);
+	if (c == '[' || c == '{') {
+		fail(P, P->pos, "a flow collection cannot be a map key");
+		return NULL;
+	}
+	if (scalar_tok(P, 1, &k) < 0)
+		return NULL;
+	size_t i = P->pos;
+	while (is_ws(ch(P, i)))
+		i++;
+	if (ch(P, i) != ':') {
+		char kb[64];
+		key_for_msg(kb, sizeof(kb), k.s, k.n);
+		if (k.style == YAML_PLAIN && memchr(k.s, ':', k.n))
+			fail(P, i, "expected ':' after the key \"%s\" in a flow mapping"
+			     " (put a space after ':')", kb);
+		else
+			fail(P, i, "expected ':' after the key in a flow mapping");
+		return NULL;
+	}
+	if (key_check(P, id, k.s, k.n, k.line, k.col) < 0)
+		return NULL;
+	P->pos = i + 1;
+	if (flow_ws(P, f, &nl) < 0)
+		return NULL;
+	c = ch(P, P->pos);
+	if (c == ',' || c == f->close)
+		v = null_node(P, P->line, col_at(P, P->pos));
+	else
+		v = flow_value(P, f->bind, depth);
+	if (!v)
+		return NULL;
+	set_key(v, &k);
+	return key_put(P, id, v) < 0 ? NULL : v;
+}
+
 /* Parse the flow collection at P->pos ('[' or '{'). */
 static struct yaml_node *flow(struct yp *P, int bind, int depth)
 {
 	struct flow_ctx f;
-	int is_map = ch(P, P->pos) == '{';
+	int is_map = ch(P, P->pos) == '{', open = is_map ? '{' : '[';
 	const char *what = is_map ? "mapping" : "sequence";
 	f.bind = bind;
 	f.oline = P->line;
@@ -929,62 +977,21 @@ static struct yaml_node *flow(struct yp *P, int bind, int depth)
 			P->pos++;
 			return node;
 		}
-		if (c == 0) {
-			fail_lc(P, f.oline, f.ocol, "unterminated flow %s (missing '%c')", what, f.close);
-			return NULL;
-		}
+		if (c == 0)
+			return unterminated(P, &f);
 		if (c == ',') {
 			fail(P, P->pos, "unexpected ',' (empty entry in a flow %s)", what);
 			return NULL;
 		}
 		if (c == ']' || c == '}') {
-			fail(P, P->pos, "'%c' does not match the '%c' at %d:%d",
-			     c, is_map ? '{' : '[', f.oline, f.ocol);
+			fail(P, P->pos, "'%c' does not match the '%c' at %d:%d", c, open, f.oline, f.ocol);
 			return NULL;
 		}
-		struct yaml_node *v;
-		if (is_map) {
-			struct tok k;
-			if (c == '[' || c == '{') {
-				fail(P, P->pos, "a flow collection cannot be a map key");
-				return NULL;
-			}
-			if (scalar_tok(P, 1, &k) < 0)
-				return NULL;
-			size_t i = P->pos;
-			while (is_ws(ch(P, i)))
-				i++;
-			if (ch(P, i) != ':') {
-				char kb[64];
-				key_for_msg(kb, sizeof(kb), k.s, k.n);
-				if (k.style == YAML_PLAIN && memchr(k.s, ':', k.n))
-					fail(P, i, "expected ':' after the key \"%s\" in a flow mapping"
-					     " (put a space after ':')", kb);
-				else
-					fail(P, i, "expected ':' after the key in a flow mapping");
-				return NULL;
-			}
-			if (key_check(P, id, k.s, k.n, k.line, k.col) < 0)
-				return NULL;
-			P->pos = i + 1;
-			if (flow_ws(P, &f, &nl) < 0)
-				return NULL;
-			c = ch(P, P->pos);
-			if (c == ',' || c == f.close)
-				v = null_node(P, P->line, col_at(P, P->pos));
-			else
-				v = flow_value(P, bind, depth + 1);
-			if (!v)
-				return NULL;
-			set_key(v, &k);
-			if (key_put(P, id, v) < 0)
-				return NULL;
-		} else {
-			v = flow_value(P, bind, depth + 1);
-			if (!v)
-				return NULL;
-		}
+		struct yaml_node *v = is_map ? flow_pair(P, &f, id, depth + 1) : flow_value(P, bind, depth + 1);
+		if (!v)
+			return NULL;
 		add_child(node, &tail, v);
+		/* after an entry: ',' or the closing bracket */
 		if (flow_ws(P, &f, &nl) < 0)
 			return NULL;
 		c = ch(P, P->pos);
@@ -994,15 +1001,13 @@ static struct yaml_node *flow(struct yp *P, int bind, int depth)
 		}
 		if (c == f.close)
 			continue;
-		if (c == 0) {
-			fail_lc(P, f.oline, f.ocol, "unterminated flow %s (missing '%c')", what, f.close);
-			return NULL;
-		}
+		if (c == 0)
+			return unterminated(P, &f);
 		if (c == ':' && !is_map)
 			fail(P, P->pos, "'key: value' inside a flow sequence must be wrapped in {}");
 		else if (c == ']' || c == '}')
-			fail(P, P->pos, "'%c' does not match the '%c' at %d:%d", c, is_map ? '{' : '[', f.oline, f.ocol);
-		else if (nl && v->kind == YAML_SCALAR && v->style == YAML_PLAIN && !v->is_null)
+			fail(P, P->pos, "'%c' does not match the '%c' at %d:%d", c, open, f.oline, f.ocol);
+		else if (nl && v->kind == YAML_SCALAR && v->style == YAML_PLAIN)
 			fail(P, P->pos, "%s", msg_multiline);
 		else
 			fail(P, P->pos, "expected ',' or '%c' in a flow %s", f.close, what);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "loop.h"
+#include "str.h"
 
 enum { MAX_SERVERS = 4, CACHE_MAX = 256, NAME_MAX_LEN = 254 };
 
@@ -63,6 +64,14 @@ static struct lookup *inflight;
 static struct cached cache[CACHE_MAX];
 static size_t ncache;
 
+static int parse_port(const char *s)
+{
+	unsigned long long v;
+	if (str_to_u64(str_cstr(s), 65535, &v) || v == 0)
+		return -1;
+	return (int)v;
+}
+
 static int parse_server(const char *s, struct server *sv)
 {
 	char host[64];
@@ -75,16 +84,19 @@ static int parse_server(const char *s, struct server *sv)
 			return -1;
 		memcpy(host, s + 1, (size_t)(p - s - 1));
 		host[p - s - 1] = 0;
-		if (p[1] == ':')
-			port = atoi(p + 2);
-		else if (p[1])
+		if (p[1] == ':') {
+			if ((port = parse_port(p + 2)) < 0)
+				return -1;
+		} else if (p[1]) {
 			return -1;
+		}
 	} else if ((p = strchr(s, ':')) && !strchr(p + 1, ':')) {
 		if ((size_t)(p - s) >= sizeof(host))
 			return -1;
 		memcpy(host, s, (size_t)(p - s));
 		host[p - s] = 0;
-		port = atoi(p + 1);
+		if ((port = parse_port(p + 1)) < 0)
+			return -1;
 	} else {
 		if (strlen(s) >= sizeof(host))
 			return -1;

@@ -701,6 +701,30 @@ def run_all(binary, tmp, sdk_dir):
     if sdk_dir:
         run_sdk(sdk_dir, X)
 
+    # ---- SIGHUP reload --------------------------------------------------------
+    def t_reload():
+        with open(px.models, "a") as f:
+            f.write("- {model_id: added-later, model_name: text, api_base: 'http://127.0.0.1:%d', format: anthropic}\n" % P)
+        px.p.send_signal(signal.SIGHUP)
+        deadline = time.time() + 5
+        st = None
+        while time.time() < deadline:
+            st, _, _ = post(X, A, msg("added-later"))
+            if st == 200:
+                break
+            time.sleep(0.1)
+        eq(st, 200, "new model after SIGHUP")
+        good = open(px.models).read()
+        with open(px.models, "w") as f:
+            f.write(good + "- model_id: broken\n  api_base: [\n")
+        px.p.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        st, _, _ = post(X, A, msg("added-later"))
+        eq(st, 200, "old config kept after a broken reload")
+        log = open(px.errpath).read()
+        assert "reload failed" in log and "models.yaml:" in log, log[-500:]
+    check("SIGHUP: reload models.yaml; a broken file keeps the running config", t_reload)
+
     # ---- drain on SIGTERM with a stream in flight ---------------------------
     def t_drain():
         up.gate.clear()
