@@ -1,8 +1,8 @@
 /* fuzz_config: models.yaml and config.json validation (config.c on top of the
  * YAML and JSON parsers), and api_base URLs. Errors must always carry a
  * file:line:col message; nothing may crash or leak. */
-#include <stdint.h>
 #define _GNU_SOURCE /* memmem */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
