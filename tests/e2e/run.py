@@ -697,6 +697,86 @@ def run_all(binary, tmp, sdk_dir):
         assert "trusted CA" in err_json(out)["message"], out
     check("TLS: without SSL_CERT_FILE the compiled-in roots reject the test CA", t_builtin_roots)
 
+    # ---- first run: default files; env over config.json ----------------------
+    def t_first_run():
+        home = os.path.join(tmp, "fresh-home")
+        os.makedirs(home)
+        port = free_port()
+        env = dict(os.environ, HOME=home, PORT=str(port), LOG_LEVEL="debug")
+        for k in ("HOST", "CUSTOM_MODELS_FILE", "SSL_CERT_FILE", "LOG_FILE_PATH"):
+            env.pop(k, None)
+        p = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", port), 0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            out = raw(port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            eq(status_of(out), 200, "listening on $PORT")
+            d = os.path.join(home, ".config", "anthropic-proxy")
+            cfg = json.load(open(os.path.join(d, "config.json")))
+            eq(cfg["host"], "127.0.0.1", "default host is loopback")
+            eq(cfg["port"], 8082, "default port in the file (PORT env wins)")
+            eq(os.stat(os.path.join(d, "config.json")).st_mode & 0o777, 0o600, "config.json mode")
+            assert os.path.exists(os.path.join(d, "models.yaml"))
+        finally:
+            p.send_signal(signal.SIGTERM)
+            err = p.communicate(timeout=20)[1].decode()
+        eq(p.returncode, 0, "exit")
+        assert "created" in err, err
+    check("first run: default config.json (0600) and models.yaml created; PORT env wins", t_first_run)
+
+    def t_models_env():
+        home = os.path.join(tmp, "env-home")
+        os.makedirs(os.path.join(home, ".config", "anthropic-proxy"))
+        mf = os.path.join(home, "custom.yaml")
+        with open(mf, "w") as f:
+            f.write("- {model_id: from-env-file, model_name: text, api_base: 'http://127.0.0.1:%d', format: anthropic}\n" % P)
+        with open(os.path.join(home, ".config", "anthropic-proxy", "config.json"), "w") as f:
+            json.dump({"port": 1}, f)  # PORT must win over this
+        port = free_port()
+        env = dict(os.environ, HOME=home, PORT=str(port), CUSTOM_MODELS_FILE=mf)
+        env.pop("SSL_CERT_FILE", None)
+        p = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                try:
+                    socket.create_connection(("127.0.0.1", port), 0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            st, _, _ = post(port, A, msg("from-env-file"))
+            eq(st, 200, "model from CUSTOM_MODELS_FILE")
+        finally:
+            p.send_signal(signal.SIGTERM)
+            p.wait(20)
+    check("env: CUSTOM_MODELS_FILE and PORT override config.json", t_models_env)
+
+    def t_bad_config_exit():
+        home = os.path.join(tmp, "bad-home")
+        os.makedirs(home)
+        mf = os.path.join(home, "m.yaml")
+        with open(mf, "w") as f:
+            f.write("- model_id: a\n  api_base: http://x\n  max_tokens: lots\n")
+        cf = os.path.join(home, "c.json")
+        with open(cf, "w") as f:
+            f.write("{}")
+        r = subprocess.run([binary, "--config", cf, "--models", mf, "serve"], env=dict(os.environ, HOME=home),
+                           capture_output=True, text=True, timeout=20)
+        eq(r.returncode, 1, "exit code")
+        assert "m.yaml:3:15: max_tokens: 'lots'" in r.stderr, r.stderr
+        r = subprocess.run([binary, "--bogus"], capture_output=True, text=True, timeout=20)
+        eq(r.returncode, 2, "usage error")
+        r = subprocess.run([binary, "--models", os.path.join(home, "missing.yaml"), "serve"],
+                           env=dict(os.environ, HOME=home), capture_output=True, text=True, timeout=20)
+        eq(r.returncode, 1, "missing explicit file")
+        assert "missing.yaml" in r.stderr, r.stderr
+    check("config errors stop start-up with file:line:col (exit 1); usage errors exit 2", t_bad_config_exit)
+
     # ---- real SDK client --------------------------------------------------
     if sdk_dir:
         run_sdk(sdk_dir, X)
