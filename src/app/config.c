@@ -451,7 +451,7 @@ static int yaml_to_json(struct jw *w, const struct yaml_node *n, int depth)
 static const char *const MODEL_FIELDS[] = {
 	"model_id", "model_name", "api_base", "api_key", "can_stream", "max_tokens", "context",
 	"max_input_tokens", "extra_headers", "extra_body", "temperature", "reasoning_effort",
-	"format", "direct", "provider", NULL,
+	"format", "direct", "provider", "max_tokens_field", NULL,
 };
 
 static int parse_model(struct model *m, const struct yaml_node *e, const char *file, char *err, size_t errlen)
@@ -567,6 +567,11 @@ static int parse_model(struct model *m, const struct yaml_node *e, const char *f
 			for (char *q = m->reasoning_effort; *q; q++)
 				if (*q >= 'A' && *q <= 'Z')
 					*q += 32;
+		} else if (strcmp(k, "max_tokens_field") == 0) {
+			if (strcmp(v->s, "max_completion_tokens") == 0)
+				m->max_completion_tokens = 1;
+			else if (strcmp(v->s, "max_tokens") != 0)
+				YERR(v, "max_tokens_field must be max_tokens or max_completion_tokens");
 		} else if (strcmp(k, "format") == 0) {
 			struct str f = str_trim(str_cstr(v->s));
 			if (str_ieq(f, "openai"))
@@ -720,7 +725,7 @@ static int json_cstr(const struct json *j, int i, char **out)
 {
 	struct buf b;
 	buf_init(&b, 1 << 16);
-	if (json_str(j, i, &b) || memchr(buf_data(&b), 0, buf_len(&b))) {
+	if (json_str(j, i, &b) || (buf_len(&b) && memchr(buf_data(&b), 0, buf_len(&b)))) {
 		buf_free(&b);
 		return -1;
 	}

@@ -26,6 +26,7 @@ struct model {
 	char *api_key;            /* NULL when unset: the client's key is used */
 	int can_stream;
 	long long max_tokens, context, max_input_tokens;
+	int max_completion_tokens; /* max_tokens_field: max_completion_tokens (OpenAI egress) */
 	int has_temperature;
 	double temperature;
 	char *reasoning_effort;   /* NULL when unset */

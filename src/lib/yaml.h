@@ -24,7 +24,8 @@
  * tags, block scalars, "?" keys, directives, several documents, duplicate
  * keys, tabs in indentation, bad indentation, multi-line plain scalars,
  * unterminated quotes or brackets, junk after a value, a list item among
- * map keys, invalid UTF-8, control characters, nesting over the cap. */
+ * map keys, invalid UTF-8, control characters, a CR without LF, other
+ * escapes (\e, "\ ", ...), nesting over the cap. */
 #ifndef YAML_H
 #define YAML_H
 
