@@ -5,15 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#include <time.h>
 
+#include "anth_events.h"
 #include "json.h"
 #include "log.h"
 #include "loop.h"
+#include "oai_events.h"
 #include "sse.h"
 #include "upstream.h"
 
 enum {
-	MAX_MEMBERS = 256,            /* top-level request members we look at */
+	MAX_MEMBERS = 256,
 	JSON_BODY_MAX = 64 << 20,     /* a non-streamed upstream answer */
 	ERR_BODY_MAX = 1 << 20,       /* an upstream error body */
 	SSE_EVENT_MAX = 16 << 20,     /* one upstream SSE event */
@@ -23,21 +27,45 @@ struct exchange {
 	struct client *c;
 	struct request *r;
 	struct upconn *u;
-	enum proxy_kind kind;
-	int status;
-	int sse;                      /* relaying an event stream */
-	int saw_stop, saw_error;
+	struct px_spec s;
+	int status;                   /* upstream status */
+	int up_sse;                   /* the upstream answers with an event stream */
+	int began;                    /* the client's stream response has started */
+	int ended;                    /* a terminal event went to the sink */
+	int saw_stop, saw_error;      /* raw relay: message_stop / [DONE], error */
+	int sse_init;
 	struct sse parser;
-	struct buf body;              /* a non-streamed answer, collected */
-	struct buf chunk;             /* events re-framed for the client */
+	struct buf body;              /* a non-streamed answer or an error body */
+	struct buf chunk;             /* client bytes produced by one upstream read */
 	char ctype[128];
 	char fwd[1024];               /* upstream headers passed on to the client */
+	char model[256];              /* the client's model id */
+	char id[64];                  /* the id reported to the client */
+	long long created;
+	/* translated mode */
+	struct anth_dec ad;
+	struct oai_dec od;
+	struct anth_enc ae;
+	struct anth_agg aa;
+	struct oai_enc oe;
+	struct oai_agg oa;
+	hub_sink *out_sink;
+	void *out_ctx;
+	int dec_init, agg_init;
 };
 
 static void x_free(struct exchange *x)
 {
-	if (x->sse)
+	if (x->sse_init)
 		sse_free(&x->parser);
+	if (x->dec_init) {
+		anth_dec_free(&x->ad);
+		oai_dec_free(&x->od);
+	}
+	if (x->agg_init) {
+		anth_agg_free(&x->aa);
+		oai_agg_free(&x->oa);
+	}
 	buf_free(&x->body);
 	buf_free(&x->chunk);
 	free(x);
@@ -45,13 +73,13 @@ static void x_free(struct exchange *x)
 
 /* ---- request side ---------------------------------------------------------- */
 
-static const struct str *hdr(struct request *r, const char *name)
+static const struct str *hdr(const struct request *r, const char *name)
 {
 	return http_header_get(r->h->h, r->h->nh, name);
 }
 
-/* The key the client presented: x-api-key, else Authorization: Bearer. */
-static struct str client_key(struct request *r, int *bearer)
+/* see proxy.h */
+struct str px_client_key(const struct request *r, int *bearer)
 {
 	const struct str *v = hdr(r, "x-api-key");
 	*bearer = 0;
@@ -62,6 +90,9 @@ static struct str client_key(struct request *r, int *bearer)
 		*bearer = 1;
 		return str_trim(str_make(v->p + 7, v->n - 7));
 	}
+	v = hdr(r, "x-goog-api-key");
+	if (v && v->n)
+		return *v;
 	return STR_NULL;
 }
 
@@ -72,7 +103,15 @@ static int forward_header(struct str name)
 	       str_istarts(name, "x-claude-code-") || str_istarts(name, "x-stainless-");
 }
 
-static int model_overrides(const struct model *m, struct str name)
+static int model_overrides(const struct model *m, const char *name)
+{
+	for (size_t i = 0; i < m->nheaders; i++)
+		if (strcasecmp(name, m->headers[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+static int model_overrides_str(const struct model *m, struct str name)
 {
 	for (size_t i = 0; i < m->nheaders; i++)
 		if (str_ieq(name, m->headers[i].name))
@@ -80,13 +119,18 @@ static int model_overrides(const struct model *m, struct str name)
 	return 0;
 }
 
-/* api_base → the path to POST: ".../v1/messages" as the seed builds it. */
-static void upstream_path(struct buf *b, const struct model *m, enum proxy_kind kind)
+/* api_base → the path to POST. */
+static void upstream_path(struct buf *b, const struct px_spec *s)
 {
-	struct str p = str_cstr(m->url.path);
+	struct str p = str_cstr(s->m->url.path);
 	if (str_eq(p, "/"))
 		p.n = 0;
 	(void)buf_appendstr(b, p);
+	if (s->eg == PX_OPENAI) {
+		if (!str_ends(p, "/chat/completions"))
+			(void)buf_puts(b, "/chat/completions");
+		return;
+	}
 	if (str_ends(p, "/messages")) {
 		/* api_base names the endpoint itself */
 	} else if (str_ends(p, "/v1")) {
@@ -94,17 +138,19 @@ static void upstream_path(struct buf *b, const struct model *m, enum proxy_kind 
 	} else {
 		(void)buf_puts(b, "/v1/messages");
 	}
-	if (kind == PROXY_COUNT_TOKENS)
+	if (s->count_tokens)
 		(void)buf_puts(b, "/count_tokens");
 }
 
-static int build_request(struct exchange *x, const struct model *m, struct str key, int bearer,
-                         struct str body, struct buf *out)
+static int build_request(struct exchange *x, struct buf *out)
 {
+	const struct px_spec *s = &x->s;
+	const struct model *m = s->m;
 	struct request *r = x->r;
+	int anthropic_client = r->style == STYLE_ANTHROPIC;
 	(void)buf_puts(out, "POST ");
-	upstream_path(out, m, x->kind);
-	if (r->h->query.n) {
+	upstream_path(out, s);
+	if (s->eg == PX_ANTHROPIC && anthropic_client && r->h->query.n) {
 		(void)buf_putc(out, '?');
 		(void)buf_appendstr(out, r->h->query);
 	}
@@ -115,42 +161,206 @@ static int build_request(struct exchange *x, const struct model *m, struct str k
 		(void)buf_puts(out, m->url.host);
 	if (m->url.port_given)
 		(void)buf_printf(out, ":%d", m->url.port);
-	(void)buf_printf(out, "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n", body.n);
+	(void)buf_printf(out, "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n", s->body.n);
 	(void)buf_puts(out, "Accept-Encoding: identity\r\nConnection: keep-alive\r\n");
-	if (!hdr(r, "accept"))
-		(void)buf_puts(out, "Accept: application/json\r\n");
-	else
-		(void)buf_printf(out, "Accept: %.*s\r\n", (int)hdr(r, "accept")->n, hdr(r, "accept")->p);
-	if (!model_overrides(m, str_cstr("x-api-key")) && !model_overrides(m, str_cstr("authorization"))) {
-		if (m->api_key)
-			(void)buf_printf(out, "x-api-key: %s\r\n", m->api_key);
-		else if (bearer)
-			(void)buf_printf(out, "Authorization: Bearer %.*s\r\n", (int)key.n, key.p);
+	if (s->eg == PX_OPENAI) {
+		(void)buf_puts(out, s->c_stream || strstr(s->body.p, "\"stream\":true") ? "Accept: text/event-stream\r\n"
+		                                                                    : "Accept: application/json\r\n");
+		if (!model_overrides(m, "authorization")) {
+			if (m->api_key)
+				(void)buf_printf(out, "Authorization: Bearer %s\r\n", m->api_key);
+			else
+				(void)buf_printf(out, "Authorization: Bearer %.*s\r\n", (int)s->key.n, s->key.p);
+		}
+		if (!model_overrides(m, "user-agent"))
+			(void)buf_puts(out, "User-Agent: anthropic-proxy/" AP_VERSION "\r\n");
+	} else {
+		const struct str *acc = anthropic_client ? hdr(r, "accept") : NULL;
+		if (acc)
+			(void)buf_printf(out, "Accept: %.*s\r\n", (int)acc->n, acc->p);
 		else
-			(void)buf_printf(out, "x-api-key: %.*s\r\n", (int)key.n, key.p);
+			(void)buf_puts(out, "Accept: application/json\r\n");
+		if (!model_overrides(m, "x-api-key") && !model_overrides(m, "authorization")) {
+			if (m->api_key)
+				(void)buf_printf(out, "x-api-key: %s\r\n", m->api_key);
+			else if (s->bearer && anthropic_client)
+				(void)buf_printf(out, "Authorization: Bearer %.*s\r\n", (int)s->key.n, s->key.p);
+			else
+				(void)buf_printf(out, "x-api-key: %.*s\r\n", (int)s->key.n, s->key.p);
+		}
+		if (!(anthropic_client && hdr(r, "anthropic-version")) && !model_overrides(m, "anthropic-version"))
+			(void)buf_puts(out, "anthropic-version: 2023-06-01\r\n");
+		if (anthropic_client) {
+			for (size_t i = 0; i < r->h->nh; i++) {
+				const struct http_header *h = &r->h->h[i];
+				if (forward_header(h->name) && !model_overrides_str(m, h->name))
+					(void)buf_printf(out, "%.*s: %.*s\r\n", (int)h->name.n, h->name.p, (int)h->value.n,
+					                 h->value.p);
+			}
+		}
+		if (!(anthropic_client && hdr(r, "user-agent")) && !model_overrides(m, "user-agent"))
+			(void)buf_puts(out, "User-Agent: anthropic-proxy/" AP_VERSION "\r\n");
 	}
-	if (!hdr(r, "anthropic-version") && !model_overrides(m, str_cstr("anthropic-version")))
-		(void)buf_puts(out, "anthropic-version: 2023-06-01\r\n");
-	for (size_t i = 0; i < r->h->nh; i++) {
-		const struct http_header *h = &r->h->h[i];
-		if (forward_header(h->name) && !model_overrides(m, h->name))
-			(void)buf_printf(out, "%.*s: %.*s\r\n", (int)h->name.n, h->name.p, (int)h->value.n, h->value.p);
-	}
-	if (!hdr(r, "user-agent") && !model_overrides(m, str_cstr("user-agent")))
-		(void)buf_puts(out, "User-Agent: anthropic-proxy/" AP_VERSION "\r\n");
 	for (size_t i = 0; i < m->nheaders; i++)
 		(void)buf_printf(out, "%s: %s\r\n", m->headers[i].name, m->headers[i].value);
 	(void)buf_puts(out, "\r\n");
-	(void)buf_appendstr(out, body);
+	(void)buf_appendstr(out, s->body);
 	return out->err;
 }
 
-/* ---- response side --------------------------------------------------------- */
+/* ---- client output -------------------------------------------------------- */
+
+static void flush_chunk(struct exchange *x)
+{
+	if (buf_len(&x->chunk)) {
+		client_stream_write(x->c, buf_data(&x->chunk), buf_len(&x->chunk));
+		buf_reset(&x->chunk);
+	}
+	if (x->u && client_pending(x->c) > CLIENT_HIGH_WATER)
+		up_pause(x->u, 1);
+}
+
+static void begin_stream(struct exchange *x)
+{
+	if (x->began)
+		return;
+	x->began = 1;
+	char extra[1200];
+	snprintf(extra, sizeof(extra), "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n%s", x->fwd);
+	client_stream_begin(x->c, 200, "text/event-stream; charset=utf-8", extra);
+}
+
+/* The hub sink between decoders and the client encoder/aggregator: it notes
+ * when the answer is complete. */
+static int x_sink(void *ctx, const struct hub_ev *ev)
+{
+	struct exchange *x = ctx;
+	if (x->ended)
+		return 0;
+	if (ev->type == HUB_MESSAGE_STOP || ev->type == HUB_ERROR)
+		x->ended = 1;
+	return x->out_sink(x->out_ctx, ev);
+}
+
+static void sink_error(struct exchange *x, const char *type, const char *msg, int status)
+{
+	struct hub_ev ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = HUB_ERROR;
+	ev.err_type = str_cstr(type);
+	ev.err_msg = str_cstr(msg);
+	ev.status = status;
+	x_sink(x, &ev);
+}
+
+/* Finish a translated answer: the stream's end, or the aggregated body. */
+static void finish_translated(struct exchange *x)
+{
+	if (x->s.c_stream) {
+		begin_stream(x);
+		flush_chunk(x);
+		client_stream_end(x->c);
+		return;
+	}
+	struct buf out;
+	int status = 200;
+	buf_init(&out, (size_t)JSON_BODY_MAX + 4096);
+	if (x->r->style == STYLE_OPENAI)
+		(void)oai_agg_finish(&x->oa, &out, &status);
+	else
+		(void)anth_agg_finish(&x->aa, &out, &status);
+	if (out.err)
+		client_error(x->c, 502, NULL, "upstream response is too large", NULL);
+	else
+		client_respond(x->c, status, "application/json", status == 200 ? x->fwd : NULL, buf_data(&out),
+		               buf_len(&out));
+	buf_free(&out);
+}
+
+/* ---- upstream errors -------------------------------------------------------- */
+
+/* Pull a message and a type out of an error body of any of the three shapes. */
+static void parse_error_body(struct str b, struct buf *msg, struct buf *type)
+{
+	struct json j = { 0 };
+	if (b.n && json_parse(&j, b.p, b.n) == 0 && json_is_obj(&j, 0)) {
+		int e = json_get(&j, 0, "error");
+		if (json_is_obj(&j, e)) {
+			int m = json_get(&j, e, "message"), t = json_get(&j, e, "type");
+			if (json_is_str(&j, m))
+				(void)json_str(&j, m, msg);
+			if (json_is_str(&j, t))
+				(void)json_str(&j, t, type);
+		} else if (json_is_str(&j, e)) {
+			(void)json_str(&j, e, msg);
+		}
+		int m = json_get(&j, 0, "message");
+		if (!buf_len(msg) && json_is_str(&j, m))
+			(void)json_str(&j, m, msg);
+	}
+	json_free(&j);
+	if (!buf_len(msg)) {
+		for (size_t i = 0; i < b.n && buf_len(msg) < 500; i++) {
+			unsigned char ch = (unsigned char)b.p[i];
+			(void)buf_putc(msg, (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch);
+		}
+	}
+}
+
+/* An upstream error status: relayed as is when both sides speak Anthropic
+ * and the body is Anthropic-shaped; otherwise re-written in the client's
+ * shape with the same status. */
+static void relay_error(struct exchange *x)
+{
+	struct str b = buf_str(&x->body);
+	int status = x->status >= 400 ? x->status : 502;
+	if (x->s.raw) {
+		struct json_member mm[MAX_MEMBERS];
+		size_t total;
+		int n = b.n ? json_scan_object(b.p, b.n, mm, MAX_MEMBERS, &total, NULL) : -1;
+		if (n >= 0) {
+			const struct json_member *e = json_member_find(mm, (size_t)n, "error");
+			const struct json_member *t = json_member_find(mm, (size_t)n, "type");
+			int anth_shape = t && e && e->type == JSON_V_OBJECT && str_eq(t->value, "\"error\"");
+			int oai_shape = e && e->type == JSON_V_OBJECT && !t;
+			if ((x->s.eg == PX_ANTHROPIC && anth_shape) || (x->s.eg == PX_OPENAI && oai_shape)) {
+				client_respond(x->c, x->status, "application/json", x->fwd, b.p, b.n);
+				return;
+			}
+		}
+	}
+	struct buf msg, type;
+	buf_init(&msg, 4096);
+	buf_init(&type, 128);
+	parse_error_body(b, &msg, &type);
+	char full[700];
+	snprintf(full, sizeof(full), "%s%.*s", buf_len(&msg) ? "" : "upstream returned HTTP ",
+	         buf_len(&msg) ? (int)buf_len(&msg) : 0, buf_len(&msg) ? buf_data(&msg) : "");
+	if (!buf_len(&msg))
+		snprintf(full, sizeof(full), "upstream returned HTTP %d", x->status);
+	else if (x->s.raw || !buf_len(&type))
+		snprintf(full, sizeof(full), "upstream returned HTTP %d: %.*s", x->status, (int)buf_len(&msg),
+		         buf_data(&msg));
+	/* Keep the upstream's type only when it is meaningful in the client's API. */
+	const char *t = NULL;
+	char tb[64];
+	if (buf_len(&type) && buf_len(&type) < sizeof(tb) &&
+	    ((x->s.eg == PX_ANTHROPIC) == (x->r->style == STYLE_ANTHROPIC))) {
+		snprintf(tb, sizeof(tb), "%.*s", (int)buf_len(&type), buf_data(&type));
+		t = tb;
+	}
+	client_error(x->c, status, t, full, x->fwd);
+	buf_free(&msg);
+	buf_free(&type);
+}
+
+/* ---- upstream callbacks ------------------------------------------------------ */
 
 static int keep_response_header(struct str name)
 {
 	return str_ieq(name, "retry-after") || str_ieq(name, "x-should-retry") || str_ieq(name, "request-id") ||
-	       str_ieq(name, "x-request-id") || str_istarts(name, "anthropic-ratelimit-");
+	       str_ieq(name, "x-request-id") || str_istarts(name, "anthropic-ratelimit-") ||
+	       str_istarts(name, "x-ratelimit-");
 }
 
 static void x_head(void *ctx, const struct http_resp *resp)
@@ -173,114 +383,153 @@ static void x_head(void *ctx, const struct http_resp *resp)
 		}
 		off += (size_t)n;
 	}
-	int is_sse = ct && str_istarts(*ct, "text/event-stream");
-	if (x->status >= 200 && x->status < 300 && is_sse) {
-		x->sse = 1;
+	int ok = x->status >= 200 && x->status < 300;
+	x->up_sse = ok && ct && str_istarts(*ct, "text/event-stream");
+	x->body.max = ok ? JSON_BODY_MAX : ERR_BODY_MAX;
+	if (x->up_sse) {
 		sse_init(&x->parser, SSE_EVENT_MAX);
-		buf_init(&x->chunk, (size_t)SSE_EVENT_MAX * 4);
-		char extra[1200];
-		snprintf(extra, sizeof(extra), "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n%s", x->fwd);
-		client_stream_begin(x->c, x->status, "text/event-stream; charset=utf-8", extra);
-	} else {
-		x->body.max = x->status >= 200 && x->status < 300 ? JSON_BODY_MAX : ERR_BODY_MAX;
+		x->sse_init = 1;
+		if (x->s.raw || x->s.c_stream)
+			begin_stream(x);
 	}
 }
 
-static void x_pause_check(struct exchange *x)
+/* Raw relay of one upstream SSE event. */
+static void raw_event(struct exchange *x, const struct sse_ev *ev)
 {
-	if (x->u && client_pending(x->c) > CLIENT_HIGH_WATER)
-		up_pause(x->u, 1);
+	if (x->s.eg == PX_ANTHROPIC) {
+		if (str_eq(ev->event, "message_stop"))
+			x->saw_stop = 1;
+		else if (str_eq(ev->event, "error"))
+			x->saw_error = 1;
+	} else if (sse_is_done(ev->data)) {
+		x->saw_stop = 1;
+	}
+	(void)sse_write(&x->chunk, ev->event, ev->data);
 }
+
+/* Translated: one upstream SSE event into the decoder. 0, or -1 when the
+ * decoder refused the stream (the client got an error event; stop reading).
+ * Events after a complete answer are ignored: the upstream's own end of
+ * message follows and keeps its connection reusable. */
+static int xl_event(struct exchange *x, const struct sse_ev *ev)
+{
+	char err[300] = "";
+	int r;
+	if (x->ended)
+		return 0;
+	if (x->s.eg == PX_ANTHROPIC)
+		r = anth_dec_event(&x->ad, ev->event, ev->data, x_sink, x, err, sizeof(err));
+	else
+		r = oai_dec_data(&x->od, ev->data, x_sink, x, err, sizeof(err));
+	if (r < 0 && !x->ended) {
+		char msg[400];
+		snprintf(msg, sizeof(msg), "%s", err[0] ? err : "upstream sent a malformed stream");
+		log_warn("%s %s: %s", x->r->model, x->r->upstream, msg);
+		/* the decoder closes its open block first, then the error event */
+		if (x->s.eg == PX_OPENAI)
+			(void)oai_dec_abort(&x->od, x_sink, x, "api_error", msg, 502);
+		if (!x->ended)
+			sink_error(x, "api_error", msg, 502);
+		return -1;
+	}
+	return 0;
+}
+
+static void x_done(void *ctx);
 
 static void x_data(void *ctx, const char *p, size_t n)
 {
 	struct exchange *x = ctx;
-	if (!x->sse) {
+	if (!x->up_sse) {
 		if (buf_append(&x->body, p, n) && x->body.err == BUF_TOOBIG && x->status >= 300)
 			x->body.err = 0; /* an error body is cut, not fatal */
 		return;
 	}
 	/* Relay whole events only: a cut stream never leaves half an event. */
-	buf_reset(&x->chunk);
-	while (n) {
+	int stop = 0;
+	while (n && !stop) {
 		size_t used;
 		struct sse_ev ev;
 		int r = sse_feed(&x->parser, p, n, &used, &ev);
 		p += used;
 		n -= used;
 		if (r == SSE_EVENT) {
-			if (str_eq(ev.event, "message_stop"))
-				x->saw_stop = 1;
-			else if (str_eq(ev.event, "error"))
-				x->saw_error = 1;
-			(void)sse_write(&x->chunk, ev.event, ev.data);
-		} else if (r == SSE_TOOBIG) {
+			if (x->s.raw)
+				raw_event(x, &ev);
+			else if (xl_event(x, &ev) < 0)
+				stop = 1;
+		} else if (r == SSE_TOOBIG || r == SSE_NOMEM) {
 			log_warn("upstream SSE event over %d bytes dropped", SSE_EVENT_MAX);
 		} else if (used == 0) {
 			break;
 		}
 	}
-	if (buf_len(&x->chunk))
-		client_stream_write(x->c, buf_data(&x->chunk), buf_len(&x->chunk));
-	x_pause_check(x);
+	if (x->s.c_stream || x->s.raw)
+		flush_chunk(x);
+	if (stop && x->u) {
+		/* The answer is complete (or broken): stop reading the upstream. */
+		up_abort(x->u);
+		x->u = NULL;
+		x_done(x);
+	}
 }
 
-static void sse_error_event(struct buf *b, const char *type, const char *msg)
+static void raw_stream_end(struct exchange *x)
 {
-	struct buf d;
-	buf_init(&d, 1 << 16);
-	err_body(&d, STYLE_ANTHROPIC, 500, type, msg);
-	(void)sse_write(b, STR_LIT("error"), buf_str(&d));
-	buf_free(&d);
-}
-
-/* Upstream's error body → an Anthropic error body with the same status. */
-static void relay_error(struct exchange *x)
-{
-	struct str b = buf_str(&x->body);
-	struct json_member mm[MAX_MEMBERS];
-	size_t total;
-	int n = b.n ? json_scan_object(b.p, b.n, mm, MAX_MEMBERS, &total, NULL) : -1;
-	if (n >= 0) {
-		const struct json_member *t = json_member_find(mm, (size_t)n, "type");
-		const struct json_member *e = json_member_find(mm, (size_t)n, "error");
-		if (t && e && e->type == JSON_V_OBJECT && str_eq(t->value, "\"error\"")) {
-			client_respond(x->c, x->status, "application/json", x->fwd, b.p, b.n);
-			return;
+	if (!x->saw_stop && !x->saw_error && !x->s.count_tokens) {
+		struct buf d;
+		buf_init(&d, 1 << 16);
+		if (x->s.eg == PX_ANTHROPIC) {
+			err_body(&d, STYLE_ANTHROPIC, 502, "api_error", "upstream ended the stream before message_stop");
+			(void)sse_write(&x->chunk, STR_LIT("error"), buf_str(&d));
+		} else {
+			err_body(&d, STYLE_OPENAI, 502, "api_error", "upstream ended the stream before [DONE]");
+			(void)sse_write(&x->chunk, STR_NULL, buf_str(&d));
+			(void)sse_write(&x->chunk, STR_NULL, STR_LIT("[DONE]"));
 		}
+		buf_free(&d);
 	}
-	/* Not Anthropic-shaped (a CDN page, an OpenAI-style body): wrap it. */
-	char msg[700];
-	size_t k = 0;
-	for (size_t i = 0; i < b.n && k < 500; i++) {
-		unsigned char ch = (unsigned char)b.p[i];
-		msg[k++] = (ch < 0x20 || ch == 0x7f) ? ' ' : (char)ch;
-	}
-	msg[k] = 0;
-	char full[800];
-	snprintf(full, sizeof(full), "upstream returned HTTP %d%s%s", x->status, k ? ": " : "", msg);
-	int status = x->status >= 400 ? x->status : 502;
-	client_error(x->c, status, NULL, full, x->fwd);
+	flush_chunk(x);
+	client_stream_end(x->c);
 }
 
 static void x_done(void *ctx)
 {
 	struct exchange *x = ctx;
 	x->u = NULL;
-	if (x->sse) {
-		buf_reset(&x->chunk);
-		if (!x->saw_stop && !x->saw_error && x->kind == PROXY_MESSAGES)
-			sse_error_event(&x->chunk, "api_error", "upstream ended the stream before message_stop");
-		if (buf_len(&x->chunk))
-			client_stream_write(x->c, buf_data(&x->chunk), buf_len(&x->chunk));
-		client_stream_end(x->c);
-	} else if (x->status >= 200 && x->status < 300) {
-		if (x->body.err)
+	int ok = x->status >= 200 && x->status < 300;
+	if (!ok) {
+		relay_error(x);
+	} else if (x->s.raw) {
+		if (x->up_sse)
+			raw_stream_end(x);
+		else if (x->body.err)
 			client_error(x->c, 502, NULL, "upstream response is larger than 64 MiB", NULL);
 		else
 			client_respond(x->c, x->status, x->ctype, x->fwd, buf_data(&x->body), buf_len(&x->body));
 	} else {
-		relay_error(x);
+		if (!x->up_sse && !x->ended) {
+			char err[300] = "";
+			int r;
+			if (x->body.err)
+				r = -1, snprintf(err, sizeof(err), "upstream response is larger than 64 MiB");
+			else if (x->s.eg == PX_ANTHROPIC)
+				r = anth_msg_events(buf_str(&x->body), x_sink, x, err, sizeof(err));
+			else
+				r = oai_msg_events(buf_str(&x->body), str_cstr(x->model), x_sink, x, err, sizeof(err));
+			if (r < 0 && !x->ended) {
+				char msg[400];
+				snprintf(msg, sizeof(msg), "malformed upstream response: %s", err[0] ? err : "not understood");
+				sink_error(x, "api_error", msg, 502);
+			}
+		} else if (!x->ended) {
+			if (x->s.eg == PX_OPENAI)
+				(void)oai_dec_end(&x->od, x_sink, x);
+			if (!x->ended)
+				sink_error(x, "api_error", "upstream ended the stream before it finished", 502);
+		}
+		finish_translated(x);
 	}
 	x_free(x);
 }
@@ -290,13 +539,29 @@ static void x_fail(void *ctx, enum up_err e, const char *msg, int got_head)
 	struct exchange *x = ctx;
 	x->u = NULL;
 	log_warn("%s %s: %s", x->r->model, x->r->upstream, msg);
-	if (x->sse) {
-		buf_reset(&x->chunk);
-		sse_error_event(&x->chunk, e == UPE_TIMEOUT ? "timeout_error" : "api_error", msg);
-		client_stream_write(x->c, buf_data(&x->chunk), buf_len(&x->chunk));
+	const char *type = e == UPE_TIMEOUT ? "timeout_error" : "api_error";
+	int status = e == UPE_TIMEOUT ? 504 : 502;
+	if (x->began && x->s.raw) {
+		struct buf d;
+		buf_init(&d, 1 << 16);
+		if (x->s.eg == PX_ANTHROPIC) {
+			err_body(&d, STYLE_ANTHROPIC, status, type, msg);
+			(void)sse_write(&x->chunk, STR_LIT("error"), buf_str(&d));
+		} else {
+			err_body(&d, STYLE_OPENAI, status, type, msg);
+			(void)sse_write(&x->chunk, STR_NULL, buf_str(&d));
+			(void)sse_write(&x->chunk, STR_NULL, STR_LIT("[DONE]"));
+		}
+		buf_free(&d);
+		flush_chunk(x);
 		client_stream_end(x->c);
+	} else if (!x->s.raw && (x->began || (got_head && x->up_sse))) {
+		if (!x->ended && x->s.eg == PX_OPENAI)
+			(void)oai_dec_abort(&x->od, x_sink, x, type, msg, status);
+		if (!x->ended)
+			sink_error(x, type, msg, status);
+		finish_translated(x);
 	} else {
-		int status = e == UPE_TIMEOUT ? 504 : 502;
 		client_error(x->c, status, NULL, msg, NULL);
 	}
 	x_free(x);
@@ -325,119 +590,65 @@ static const struct client_hooks x_hooks = { x_drained, x_gone };
 /* ---- entry -------------------------------------------------------------------- */
 
 /* see proxy.h */
-void proxy_anthropic(struct client *c, struct request *r, enum proxy_kind kind)
+void px_start(struct client *c, struct request *r, const struct px_spec *s)
 {
-	struct json_member mm[MAX_MEMBERS];
-	size_t total, eoff;
-	char msg[512];
-	int n = json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, &eoff);
-	if (n < 0) {
-		snprintf(msg, sizeof(msg), r->body.n ? "request body is not valid JSON (error at byte %zu)"
-		                                     : "request body is empty; a JSON object is required", eoff);
-		client_error(c, 400, "invalid_request_error", msg, NULL);
+	struct exchange *x = calloc(1, sizeof(*x));
+	struct buf req;
+	if (!x) {
+		client_error(c, 500, NULL, "out of memory", NULL);
 		return;
 	}
-	if (total > MAX_MEMBERS) {
-		client_error(c, 400, "invalid_request_error", "request has too many top-level fields", NULL);
-		return;
-	}
-	if (json_member_count(mm, (size_t)n, "model") > 1 || json_member_count(mm, (size_t)n, "max_tokens") > 1) {
-		client_error(c, 400, "invalid_request_error", "duplicate \"model\" or \"max_tokens\" field", NULL);
-		return;
-	}
-	const struct json_member *mdl = json_member_find(mm, (size_t)n, "model");
-	if (!mdl || mdl->type != JSON_V_STRING) {
-		client_error(c, 400, "invalid_request_error", "model: a string field is required", NULL);
-		return;
-	}
-	struct buf id;
-	buf_init(&id, 4096);
-	if (json_unescape(str_make(mdl->value.p + 1, mdl->value.n - 2), &id) || buf_len(&id) == 0) {
-		buf_free(&id);
-		client_error(c, 400, "invalid_request_error", "model: must be a non-empty string", NULL);
-		return;
-	}
-	snprintf(r->model, sizeof(r->model), "%.*s", (int)buf_len(&id), buf_data(&id));
-	const struct model *m = config_find_model(r->cfg, buf_data(&id), buf_len(&id));
-	buf_free(&id);
-	if (!m) {
-		snprintf(msg, sizeof(msg), "Unknown model '%s'. Check models.yaml for available models.", r->model);
-		client_error(c, 400, "invalid_request_error", msg, NULL);
-		return;
-	}
-	snprintf(r->upstream, sizeof(r->upstream), "%s:%d", m->url.host, m->url.port);
-	if (m->format != FMT_ANTHROPIC || m->provider != PROV_NONE) {
-		snprintf(msg, sizeof(msg),
-		         "model '%s' uses format '%s'%s%s; this build only forwards to format: anthropic upstreams",
-		         m->id, config_format_name(m->format), m->provider ? " with provider " : "",
-		         config_provider_name(m->provider));
-		client_error(c, 501, "api_error", msg, NULL);
-		return;
-	}
-	int bearer;
-	struct str key = client_key(r, &bearer);
-	if (!m->api_key && key.n == 0) {
-		client_error(c, 401, "authentication_error",
-		             "Missing API key. Either provide it in the x-api-key or Authorization header or "
-		             "configure api_key for this model in models.yaml.",
-		             NULL);
-		return;
-	}
-
-	/* Rewrite only what must change; every other byte goes through as sent. */
-	struct json_edit ed[2];
-	size_t ne = 0;
-	struct buf nm, cap;
-	buf_init(&nm, 4096);
-	buf_init(&cap, 64);
-	(void)json_escape(&nm, m->name, strlen(m->name));
-	ed[ne].at = mdl->value;
-	ed[ne++].with = buf_str(&nm);
-	const struct json_member *mt = json_member_find(mm, (size_t)n, "max_tokens");
-	if (kind == PROXY_MESSAGES && mt && mt->type == JSON_V_NUMBER) {
-		unsigned long long v;
-		/* a plain integer over the cap is lowered; other numbers go as sent */
-		if (str_to_u64(mt->value, ~0ull, &v) == 0 && v > (unsigned long long)m->max_tokens) {
-			(void)buf_printf(&cap, "%lld", m->max_tokens);
-			ed[ne].at = mt->value;
-			ed[ne++].with = buf_str(&cap);
+	x->c = c;
+	x->r = r;
+	x->s = *s;
+	snprintf(x->model, sizeof(x->model), "%s", s->client_model ? s->client_model : s->m->id);
+	x->s.client_model = x->model;
+	buf_init(&x->body, ERR_BODY_MAX);
+	buf_init(&x->chunk, (size_t)SSE_EVENT_MAX * 4);
+	snprintf(r->upstream, sizeof(r->upstream), "%s:%d", s->m->url.host, s->m->url.port);
+	if (!s->raw) {
+		unsigned char rnd[12];
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			memset(rnd, 0x5a, sizeof(rnd));
+		int k = snprintf(x->id, sizeof(x->id), "chatcmpl-");
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			k += snprintf(x->id + k, sizeof(x->id) - (size_t)k, "%02x", rnd[i]);
+		x->created = (long long)time(NULL);
+		anth_dec_init(&x->ad);
+		oai_dec_init(&x->od, str_cstr(x->model));
+		x->dec_init = 1;
+		anth_agg_init(&x->aa);
+		oai_agg_init(&x->oa, str_cstr(x->id), x->created, str_cstr(x->model));
+		x->agg_init = 1;
+		if (r->style == STYLE_OPENAI) {
+			oai_enc_init(&x->oe, &x->chunk, str_cstr(x->id), x->created, str_cstr(x->model), s->include_usage);
+			x->out_sink = s->c_stream ? oai_enc_sink : oai_agg_sink;
+			x->out_ctx = s->c_stream ? (void *)&x->oe : (void *)&x->oa;
+		} else {
+			anth_enc_init(&x->ae, &x->chunk);
+			x->out_sink = s->c_stream ? anth_enc_sink : anth_agg_sink;
+			x->out_ctx = s->c_stream ? (void *)&x->ae : (void *)&x->aa;
 		}
 	}
-	struct buf body, req;
-	buf_init(&body, (size_t)r->cfg->max_body_size + 65536);
-	buf_init(&req, (size_t)r->cfg->max_body_size + 131072);
-	struct exchange *x = calloc(1, sizeof(*x));
-	if (x) {
-		x->c = c;
-		x->r = r;
-		x->kind = kind;
-	}
-	if (!x || json_apply_edits(&body, r->body, ed, ne) ||
-	    build_request(x, m, key, bearer, buf_str(&body), &req)) {
-		free(x);
-		buf_free(&nm);
-		buf_free(&cap);
-		buf_free(&body);
+	buf_init(&req, (size_t)r->cfg->max_body_size + (1 << 20));
+	if (build_request(x, &req)) {
 		buf_free(&req);
-		client_error(c, 500, "api_error", "out of memory", NULL);
+		x_free(x);
+		client_error(c, 500, NULL, "out of memory", NULL);
 		return;
 	}
-	buf_free(&nm);
-	buf_free(&cap);
-	buf_free(&body);
-	buf_init(&x->body, ERR_BODY_MAX);
 	struct up_target t;
 	memset(&t, 0, sizeof(t));
-	t.tls = m->url.tls;
-	snprintf(t.host, sizeof(t.host), "%s", m->url.host);
-	t.port = m->url.port;
+	t.tls = s->m->url.tls;
+	snprintf(t.host, sizeof(t.host), "%s", s->m->url.host);
+	t.port = s->m->url.port;
 	struct up_timeouts to = { r->cfg->to.upstream_connect, r->cfg->to.upstream_tls, r->cfg->to.upstream_first_byte,
 	                          r->cfg->to.upstream_idle };
 	x->u = up_start(&t, &req, &to, &x_ops, x, 0);
 	buf_free(&req);
 	if (!x->u) {
 		x_free(x);
-		client_error(c, 500, "api_error", "out of memory", NULL);
+		client_error(c, 500, NULL, "out of memory", NULL);
 		return;
 	}
 	client_attach(c, &x_hooks, x);

@@ -1,14 +1,38 @@
-/* proxy.h: POST /anthropic/v1/messages and .../count_tokens to an
- * Anthropic-format upstream: the client's JSON is forwarded byte for byte
- * except model (→ model_name) and a max_tokens cap; responses and streams are
- * relayed event by event. */
+/* proxy.h: one proxied exchange: build the upstream request, send it, and
+ * bring the answer back to the client in the client's format.
+ *
+ * Two modes. raw: the client and the upstream speak the same format; the
+ * answer is relayed (JSON as is, streams event by event, re-framed as whole
+ * SSE events). translated: the upstream answer is decoded into hub events
+ * (anth_events / oai_events) and encoded for the client (SSE or one JSON body,
+ * whichever the client asked for, whatever the upstream sent). */
 #ifndef PROXY_H
 #define PROXY_H
 
 #include "server.h"
 
-enum proxy_kind { PROXY_MESSAGES, PROXY_COUNT_TOKENS };
+enum px_egress { PX_ANTHROPIC, PX_OPENAI };
 
-void proxy_anthropic(struct client *c, struct request *r, enum proxy_kind kind);
+struct px_spec {
+	enum px_egress eg;         /* the upstream's format */
+	int raw;                   /* same format on both sides: relay */
+	int c_stream;              /* the client asked for a stream */
+	int count_tokens;          /* Anthropic count_tokens endpoint */
+	int include_usage;         /* OpenAI client: stream_options.include_usage */
+	const struct model *m;
+	struct str key;            /* the client's key (used when the model has none) */
+	int bearer;                /* the client sent it as Authorization: Bearer */
+	struct str body;           /* bytes for the upstream (copied) */
+	const char *client_model;  /* the model id the client asked for */
+};
+
+void px_start(struct client *c, struct request *r, const struct px_spec *s);
+
+/* The key the client presented: x-api-key, else Authorization: Bearer. */
+struct str px_client_key(const struct request *r, int *bearer);
+
+/* Handlers (h_anthropic.c, h_openai.c). */
+void h_anthropic_messages(struct client *c, struct request *r, int count_tokens);
+void h_openai_chat(struct client *c, struct request *r);
 
 #endif

@@ -76,13 +76,14 @@ struct route {
 	int id;
 };
 
-enum { R_MESSAGES, R_COUNT, R_TEST, R_HEALTH };
+enum { R_MESSAGES, R_COUNT, R_TEST, R_HEALTH, R_OAI_CHAT };
 
 static const struct route routes[] = {
 	{ "/anthropic/v1/messages", "POST", R_MESSAGES },
 	{ "/anthropic/v1/v1/messages", "POST", R_MESSAGES },
 	{ "/anthropic/v1/messages/count_tokens", "POST", R_COUNT },
 	{ "/anthropic/v1/v1/messages/count_tokens", "POST", R_COUNT },
+	{ "/openai/v1/chat/completions", "POST", R_OAI_CHAT },
 	{ "/test-connection", "GET", R_TEST },
 	{ "/health", "GET", R_HEALTH },
 };
@@ -108,10 +109,13 @@ void route_dispatch(struct client *c, struct request *r)
 		}
 		switch (routes[i].id) {
 		case R_MESSAGES:
-			proxy_anthropic(c, r, PROXY_MESSAGES);
+			h_anthropic_messages(c, r, 0);
 			return;
 		case R_COUNT:
-			proxy_anthropic(c, r, PROXY_COUNT_TOKENS);
+			h_anthropic_messages(c, r, 1);
+			return;
+		case R_OAI_CHAT:
+			h_openai_chat(c, r);
 			return;
 		case R_TEST:
 			test_connection(c, r);

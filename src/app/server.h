@@ -32,7 +32,7 @@ struct request {
 	enum api_style style;
 	struct config *cfg;        /* the config this request started with */
 	long long t_start;
-	char model[128];           /* for the access log */
+	char model[256];           /* for the access log */
 	char upstream[300];
 };
 

@@ -345,3 +345,152 @@ class MockDNS:
 
     def stop(self):
         self.sock.close()
+
+
+# ---------------------------------------------------------------------------
+# OpenAI Chat Completions upstream, as documented: chat.completion JSON, and
+# streams of chat.completion.chunk objects as "data: {json}" SSE events ending
+# with "data: [DONE]", sent with chunked transfer encoding. With
+# stream_options.include_usage the last chunk before [DONE] has "choices": []
+# and the usage. The scenario is picked by the upstream model name.
+
+def oai_chunk(model, delta, finish=None, usage=None, choices=True):
+    c = {"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1700000000, "model": model,
+         "system_fingerprint": "fp_mock"}
+    c["choices"] = [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}] if choices else []
+    if usage is not None:
+        c["usage"] = usage
+    return ("data: %s\n\n" % json.dumps(c)).encode()
+
+
+OAI_USAGE = {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120,
+             "prompt_tokens_details": {"cached_tokens": 60}, "completion_tokens_details": {"reasoning_tokens": 0}}
+
+
+class OAIHandler(Handler):
+    def do_POST(self):
+        srv = self.server.mock
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n)
+        path, _, query = self.path.partition("?")
+        rec = {"path": path, "query": query, "headers": {k.lower(): v for k, v in self.headers.items()},
+               "body": body, "port": self.client_address[1], "time": time.time()}
+        with srv.lock:
+            srv.requests.append(rec)
+        if path != "/v1/chat/completions":
+            return self.json(404, {"error": {"message": "no route %s" % path, "type": "invalid_request_error",
+                                             "code": None}})
+        try:
+            req = json.loads(body)
+        except ValueError:
+            return self.json(400, {"error": {"message": "bad JSON", "type": "invalid_request_error", "code": None}})
+        model = req.get("model", "")
+        getattr(self, "o_" + model.replace("-", "_"), self.o_text)(req, model)
+
+    def answer(self, req, model, deltas, finish, usage=OAI_USAGE, message=None):
+        """deltas: list of delta dicts for a stream; message: the non-stream message."""
+        if req.get("stream"):
+            self.start_stream()
+            self.chunk(oai_chunk(model, {"role": "assistant", "content": ""}))
+            for d in deltas:
+                e = oai_chunk(model, d)
+                h = len(e) // 2  # split every chunk across two transfer chunks
+                self.chunk(e[:h])
+                self.chunk(e[h:])
+            self.chunk(oai_chunk(model, {}, finish))
+            if (req.get("stream_options") or {}).get("include_usage"):
+                self.chunk(oai_chunk(model, None, usage=usage, choices=False))
+            self.chunk(b"data: [DONE]\n\n")
+            self.end_chunks()
+        else:
+            self.json(200, {"id": "chatcmpl-mock", "object": "chat.completion", "created": 1700000000,
+                            "model": model, "choices": [{"index": 0, "message": message, "logprobs": None,
+                                                         "finish_reason": finish}], "usage": usage})
+
+    def o_text(self, req, model):
+        self.answer(req, model, [{"content": "Hello"}, {"content": " from"}, {"content": " openai"}], "stop",
+                    message={"role": "assistant", "content": "Hello from openai", "refusal": None})
+
+    def o_o_tools(self, req, model):
+        deltas = [
+            {"tool_calls": [{"index": 0, "id": "call_a1", "type": "function",
+                             "function": {"name": "get_weather", "arguments": ""}}]},
+            {"tool_calls": [{"index": 0, "function": {"arguments": "{\"loc"}}]},
+            {"tool_calls": [{"index": 0, "function": {"arguments": "ation\": \"Par"}}]},
+            {"tool_calls": [{"index": 0, "function": {"arguments": "is\"}"}}]},
+            {"tool_calls": [{"index": 1, "id": "call_b2", "type": "function",
+                             "function": {"name": "get_time", "arguments": ""}}]},
+            {"tool_calls": [{"index": 1, "function": {"arguments": "{\"tz\":"}}]},
+            {"tool_calls": [{"index": 1, "function": {"arguments": " \"CET\"}"}}]},
+        ]
+        msg = {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_a1", "type": "function", "function": {"name": "get_weather", "arguments": "{\"location\": \"Paris\"}"}},
+            {"id": "call_b2", "type": "function", "function": {"name": "get_time", "arguments": "{\"tz\": \"CET\"}"}}]}
+        self.answer(req, model, deltas, "tool_calls", message=msg)
+
+    def o_o_reason(self, req, model):
+        usage = {"prompt_tokens": 50, "completion_tokens": 30, "total_tokens": 80,
+                 "prompt_cache_hit_tokens": 40, "prompt_cache_miss_tokens": 10}
+        deltas = [{"reasoning_content": "Let me"}, {"reasoning_content": " think."}, {"content": "Answer: 4"}]
+        self.answer(req, model, deltas, "stop", usage=usage,
+                    message={"role": "assistant", "content": "Answer: 4", "reasoning_content": "Let me think."})
+
+    def o_o_length(self, req, model):
+        self.answer(req, model, [{"content": "cut sh"}], "length",
+                    message={"role": "assistant", "content": "cut sh"})
+
+    def o_o_429(self, req, model):
+        self.json(429, {"error": {"message": "Rate limit reached for requests", "type": "requests",
+                                  "param": None, "code": "rate_limit_exceeded"}}, {"retry-after": "2"})
+
+    def o_o_500(self, req, model):
+        self.json(500, {"error": {"message": "The server had an error", "type": "server_error",
+                                  "param": None, "code": None}})
+
+    def o_o_malformed(self, req, model):
+        self.start_stream()
+        self.chunk(oai_chunk(model, {"role": "assistant", "content": ""}))
+        self.chunk(oai_chunk(model, {"content": "before"}))
+        self.chunk(b"data: {\"choices\": [ not json\n\n")
+        self.chunk(oai_chunk(model, {"content": "after"}))
+        self.chunk(b"data: [DONE]\n\n")
+        self.end_chunks()
+
+    def o_o_cut(self, req, model):
+        self.start_stream()
+        self.chunk(oai_chunk(model, {"role": "assistant", "content": ""}))
+        self.chunk(oai_chunk(model, {"content": "partial"}))
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_RDWR)
+        self.close_connection = True
+
+    def o_o_cc(self, req, model):
+        """Claude Code round trip: a Bash tool call first; after the tool
+        result, a final text quoting the tool's output."""
+        tool_msgs = [m for m in req.get("messages", []) if m.get("role") == "tool"]
+        if not tool_msgs:
+            args = json.dumps({"command": "echo proxied-tool-ok", "description": "Print a marker"})
+            deltas = [{"tool_calls": [{"index": 0, "id": "call_cc1", "type": "function",
+                                       "function": {"name": "Bash", "arguments": ""}}]}]
+            for i in range(0, len(args), 9):
+                deltas.append({"tool_calls": [{"index": 0, "function": {"arguments": args[i:i + 9]}}]})
+            msg = {"role": "assistant", "content": None, "tool_calls": [
+                {"id": "call_cc1", "type": "function", "function": {"name": "Bash", "arguments": args}}]}
+            self.answer(req, model, deltas, "tool_calls", message=msg)
+            return
+        out = tool_msgs[-1].get("content")
+        if isinstance(out, list):
+            out = "".join(p.get("text", "") for p in out if isinstance(p, dict))
+        text = "The tool printed: %s" % str(out).strip()
+        self.answer(req, model, [{"content": text[:10]}, {"content": text[10:]}], "stop",
+                    message={"role": "assistant", "content": text})
+
+
+class MockOpenAI(MockAnthropic):
+    def __init__(self):
+        self.requests = []
+        self.lock = threading.Lock()
+        self.httpd = Server(("127.0.0.1", 0), OAIHandler)
+        self.httpd.mock = self
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

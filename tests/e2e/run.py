@@ -19,7 +19,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mock import MockAnthropic, MockDNS  # noqa: E402
+from mock import MockAnthropic, MockDNS, MockOpenAI  # noqa: E402
+import openai_tests  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 results = {"e2e": [0, 0], "sdk": [0, 0]}
@@ -196,6 +197,7 @@ def run_all(binary, tmp, sdk_dir):
     tls_up = MockAnthropic(os.path.join(tmp, "localhost.pem"), os.path.join(tmp, "localhost.key"))
     wrong_up = MockAnthropic(os.path.join(tmp, "wrong.test.pem"), os.path.join(tmp, "wrong.test.key"))
     dns = MockDNS({"api.mock.test": "127.0.0.1"})
+    oup = MockOpenAI()
     dead_port = free_port()  # nothing listens here
     P = up.port
     models = """
@@ -240,9 +242,11 @@ def run_all(binary, tmp, sdk_dir):
 - model_id: nxdomain
   api_base: http://no-such-host.mock.test:{P}
   format: anthropic
-- model_id: openai-model
-  api_base: http://127.0.0.1:{P}/v1
+- model_id: gemini-model
+  api_base: http://127.0.0.1:{P}/v1beta
+  format: gemini
 """.format(T=tls_up.port, W=wrong_up.port, D=dead_port, P=P)
+    models += openai_tests.models_yaml(oup.port)
     config = {"log_level": "INFO", "max_body_size": "256k", "dns_servers": ["127.0.0.1:%d" % dns.port],
               "timeouts": {"upstream_first_byte": 1.5, "upstream_idle": 1.5, "client_header": 1,
                            "client_body": 1, "client_idle": 2}}
@@ -483,9 +487,9 @@ def run_all(binary, tmp, sdk_dir):
     check("error: malformed JSON body → 400", t_bad_json)
 
     def t_not_translated():
-        st, _, out = post(X, A, msg("openai-model"))
+        st, _, out = post(X, A, msg("gemini-model"))
         eq(st, 501, "status")
-        assert "openai" in err_json(out)["message"]
+        assert "gemini" in err_json(out)["message"]
     check("error: a format this build does not translate yet → 501 that says so", t_not_translated)
 
     def t_413():
@@ -777,9 +781,13 @@ def run_all(binary, tmp, sdk_dir):
         assert "missing.yaml" in r.stderr, r.stderr
     check("config errors stop start-up with file:line:col (exit 1); usage errors exit 2", t_bad_config_exit)
 
-    # ---- real SDK client --------------------------------------------------
+    # ---- Anthropic <-> OpenAI conversion -------------------------------------
+    openai_tests.run(check, X, up, oup, post, msg, parse_sse)
+
+    # ---- real SDK clients and Claude Code ------------------------------------
     if sdk_dir:
         run_sdk(sdk_dir, X)
+        openai_tests.run_claude_code(check, sdk_dir, X, oup, tmp)
 
     # ---- SIGHUP reload --------------------------------------------------------
     def t_reload():
@@ -841,15 +849,22 @@ def run_all(binary, tmp, sdk_dir):
             assert not bad, "\n".join(lines[-80:])
             eq(code, 0, "exit code (%s)" % "\n".join(err.splitlines()[-30:]))
         check("%s: clean exit, no sanitizer reports" % name, t_clean)
-    for m in (up, tls_up, wrong_up):
+    for m in (up, tls_up, wrong_up, oup):
         m.stop()
     dns.stop()
 
 
 def run_sdk(sdk_dir, port):
+    for script in ("anthropic_sdk.mjs", "openai_sdk.mjs"):
+        run_sdk_script(sdk_dir, port, script)
+
+
+def run_sdk_script(sdk_dir, port, name):
     sdk_dir = os.path.abspath(sdk_dir)
-    script = os.path.join(sdk_dir, "anthropic_sdk.mjs")
-    env = dict(os.environ, PROXY_URL="http://127.0.0.1:%d/anthropic" % port)
+    script = os.path.join(sdk_dir, name)
+    env = dict(os.environ, PROXY_URL="http://127.0.0.1:%d/anthropic" % port,
+               OPENAI_PROXY_URL="http://127.0.0.1:%d/openai/v1" % port)
+    p = None
     try:
         p = subprocess.run(["node", script], env=env, cwd=sdk_dir, capture_output=True, text=True, timeout=120)
         out = p.stdout + p.stderr
@@ -865,9 +880,9 @@ def run_sdk(sdk_dir, port):
             results["sdk"][1] += 1
             seen = True
             print(line)
-    if not seen or p.returncode:
+    if not seen or p is None or p.returncode:
         results["sdk"][1] += 1
-        print("FAIL sdk: the SDK test script did not run cleanly:\n" + out[-3000:])
+        print("FAIL sdk: %s did not run cleanly:\n%s" % (name, out[-3000:]))
 
 
 if __name__ == "__main__":

@@ -75,4 +75,19 @@ await check('messages.countTokens', async () => {
   eq(r.input_tokens, 42, 'input_tokens');
 });
 
+await check('messages.create → OpenAI-format upstream (translated)', async () => {
+  const m = await client.messages.create({ model: 'o-text', max_tokens: 100, messages: hi });
+  eq(m.content[0].text, 'Hello from openai', 'text');
+  eq(m.usage.cache_read_input_tokens, 60, 'cache read');
+});
+
+await check('messages.stream → OpenAI-format upstream with two parallel tool calls', async () => {
+  const m = await client.messages.stream({
+    model: 'o-tools', max_tokens: 100, messages: hi,
+    tools: [{ name: 'get_weather', input_schema: { type: 'object' } }, { name: 'get_time', input_schema: { type: 'object' } }],
+  }).finalMessage();
+  eq(m.content.map((b) => [b.type, b.id, b.input]), [['tool_use', 'call_a1', { location: 'Paris' }], ['tool_use', 'call_b2', { tz: 'CET' }]], 'blocks');
+  eq(m.stop_reason, 'tool_use', 'stop_reason');
+});
+
 process.exit(failed ? 1 : 0);

@@ -1,0 +1,135 @@
+/* h_openai.c: POST /openai/v1/chat/completions.
+ *
+ * format: openai: forwarded with only the needed rewrites (model → model_name,
+ * a max_tokens / max_completion_tokens cap, extra_body merged) and the answer
+ * relayed. format: anthropic: translated (xl_oai_anth) and the answer comes
+ * back through the hub as chat.completion / chat.completion.chunk objects. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "json_merge.h"
+#include "proxy.h"
+#include "xl_oai_anth.h"
+
+enum { MAX_MEMBERS = 256 };
+
+static int cap_edit(const struct json_member *mt, long long cap, struct buf *b, struct json_edit *e)
+{
+	unsigned long long v;
+	if (!mt || mt->type != JSON_V_NUMBER || str_to_u64(mt->value, ~0ull, &v) || v <= (unsigned long long)cap)
+		return 0;
+	(void)buf_printf(b, "%lld", cap);
+	e->at = mt->value;
+	e->with = buf_str(b);
+	return 1;
+}
+
+static void passthrough(struct client *c, struct request *r, struct px_spec *s)
+{
+	const struct model *m = s->m;
+	struct json_member mm[MAX_MEMBERS];
+	size_t total;
+	int n = json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, NULL);
+	if (n < 0 || total > MAX_MEMBERS || json_member_count(mm, (size_t)n, "model") != 1 ||
+	    json_member_count(mm, (size_t)n, "max_tokens") > 1 ||
+	    json_member_count(mm, (size_t)n, "max_completion_tokens") > 1) {
+		client_error(c, 400, "invalid_request_error", "request body must be a JSON object with one \"model\"",
+		             NULL);
+		return;
+	}
+	struct json_edit ed[3];
+	size_t ne = 0;
+	struct buf nm, c1, c2, body, merged;
+	buf_init(&nm, 4096);
+	buf_init(&c1, 64);
+	buf_init(&c2, 64);
+	buf_init(&body, (size_t)r->cfg->max_body_size + 65536);
+	buf_init(&merged, (size_t)r->cfg->max_body_size + (1 << 20));
+	(void)json_escape(&nm, m->name, strlen(m->name));
+	ed[ne].at = json_member_find(mm, (size_t)n, "model")->value;
+	ed[ne++].with = buf_str(&nm);
+	ne += (size_t)cap_edit(json_member_find(mm, (size_t)n, "max_tokens"), m->max_tokens, &c1, &ed[ne]);
+	ne += (size_t)cap_edit(json_member_find(mm, (size_t)n, "max_completion_tokens"), m->max_tokens, &c2, &ed[ne]);
+	int bad = json_apply_edits(&body, r->body, ed, ne);
+	struct str out = buf_str(&body);
+	if (!bad && m->extra_body) {
+		bad = json_merge(&merged, out, str_cstr(m->extra_body));
+		out = buf_str(&merged);
+	}
+	if (bad) {
+		client_error(c, 500, "api_error", "cannot rewrite the request", NULL);
+	} else {
+		s->raw = 1;
+		s->body = out;
+		px_start(c, r, s);
+	}
+	buf_free(&nm);
+	buf_free(&c1);
+	buf_free(&c2);
+	buf_free(&body);
+	buf_free(&merged);
+}
+
+/* see proxy.h */
+void h_openai_chat(struct client *c, struct request *r)
+{
+	char msg[512];
+	struct xl_oai_req_info info;
+	memset(&info, 0, sizeof(info));
+	if (xl_oai_req_peek(r->body, &info, msg, sizeof(msg))) {
+		client_error(c, 400, "invalid_request_error", msg, NULL);
+		return;
+	}
+	snprintf(r->model, sizeof(r->model), "%s", info.model);
+	const struct model *m = config_find_model(r->cfg, info.model, strlen(info.model));
+	if (!m) {
+		snprintf(msg, sizeof(msg), "The model '%s' does not exist. Check models.yaml for available models.",
+		         r->model);
+		client_error(c, 404, "invalid_request_error", msg, NULL);
+		return;
+	}
+	struct px_spec s;
+	memset(&s, 0, sizeof(s));
+	s.m = m;
+	s.client_model = r->model;
+	s.c_stream = info.stream;
+	s.include_usage = info.include_usage;
+	s.key = px_client_key(r, &s.bearer);
+	if (!m->api_key && s.key.n == 0) {
+		client_error(c, 401, "authentication_error",
+		             "Missing API key: send Authorization: Bearer <key> or configure api_key for this model in "
+		             "models.yaml.",
+		             NULL);
+		return;
+	}
+	if (m->provider != PROV_NONE || m->format == FMT_GEMINI) {
+		snprintf(msg, sizeof(msg),
+		         "model '%s' uses %s%s; this build translates only to format: anthropic and format: openai upstreams",
+		         m->id, m->provider ? "provider " : "format ",
+		         m->provider ? config_provider_name(m->provider) : config_format_name(m->format));
+		client_error(c, 501, "api_error", msg, NULL);
+		return;
+	}
+	if (m->format == FMT_OPENAI) {
+		s.eg = PX_OPENAI;
+		passthrough(c, r, &s);
+		return;
+	}
+	struct xl_anth_opts o = { m->name, m->max_tokens };
+	struct buf body;
+	buf_init(&body, (size_t)r->cfg->max_body_size * 2 + 65536);
+	int xr = xl_oai_to_anth(r->body, &o, &body, &info, msg, sizeof(msg));
+	if (xr) {
+		/* -1: the client's request is wrong; -2: a cap or memory ran out */
+		client_error(c, xr == -1 ? 400 : 413, xr == -1 ? "invalid_request_error" : "request_too_large", msg,
+		             NULL);
+		buf_free(&body);
+		return;
+	}
+	s.eg = PX_ANTHROPIC;
+	s.body = buf_str(&body);
+	px_start(c, r, &s);
+	buf_free(&body);
+}

@@ -1,0 +1,1253 @@
+/* anth_events.c: see anth_events.h */
+#include "anth_events.h"
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+
+enum {
+	REASON_MAX = 4096,        /* stop_reason: a short enumerated word */
+	SEQ_MAX = 1 << 20,        /* stop_sequence: client text */
+	INPUT_MAX = 16 << 20,     /* tool_use input given on content_block_start */
+	NAME_IN_MSG = 200,        /* bytes of a tool name quoted in an error message */
+	SCRATCH_KEEP = 64 << 10,  /* decoder scratch kept between events */
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- error types ------------------------------------------------------------- */
+
+/* https://docs.anthropic.com/en/api/errors */
+static const struct {
+	const char *type;
+	int status;
+} err_types[] = {
+	{ "invalid_request_error", 400 }, { "authentication_error", 401 }, { "billing_error", 402 },
+	{ "permission_error", 403 },      { "not_found_error", 404 },      { "request_too_large", 413 },
+	{ "rate_limit_error", 429 },      { "api_error", 500 },            { "timeout_error", 504 },
+	{ "overloaded_error", 529 },
+};
+
+/* see anth_events.h */
+int anth_error_status(struct str type)
+{
+	for (size_t i = 0; i < sizeof(err_types) / sizeof(err_types[0]); i++)
+		if (str_eq(type, err_types[i].type))
+			return err_types[i].status;
+	return 0;
+}
+
+/* see anth_events.h */
+const char *anth_error_type(int status)
+{
+	for (size_t i = 0; i < sizeof(err_types) / sizeof(err_types[0]); i++)
+		if (err_types[i].status == status)
+			return err_types[i].type;
+	return status >= 400 && status < 500 ? "invalid_request_error" : "api_error";
+}
+
+/* ---- reading JSON fields ----------------------------------------------------- */
+
+/* The unescaped text of string token i: a span into the document when it has
+ * no escapes (the usual case), else into scratch. 0, or -1 if i is not a
+ * string or scratch failed. */
+static int tok_str(const struct json *j, int i, struct buf *scratch, struct str *out)
+{
+	struct str r;
+	if (!json_is_str(j, i))
+		return -1;
+	r = json_raw(j, i);
+	if (!memchr(r.p, '\\', r.n)) {
+		*out = r;
+		return 0;
+	}
+	buf_reset(scratch);
+	if (json_unescape(r, scratch))
+		return -1;
+	*out = buf_str(scratch);
+	return 0;
+}
+
+/* Optional string member: 0 with *out = STR_NULL when absent or null, 1 with
+ * the text when a string, -1 for any other value (or scratch failure). */
+static int opt_str(const struct json *j, int obj, const char *key, struct buf *scratch, struct str *out)
+{
+	int t = json_get(j, obj, key);
+	*out = STR_NULL;
+	if (t < 0 || json_is_null(j, t))
+		return 0;
+	return tok_str(j, t, scratch, out) ? -1 : 1;
+}
+
+/* A token count member: left alone when absent or null, set when a
+ * non-negative integer; -1 for anything else. */
+static int get_count(const struct json *j, int obj, const char *key, long long *out)
+{
+	long long v;
+	int t = json_get(j, obj, key);
+	if (t < 0 || json_is_null(j, t))
+		return 0;
+	if (json_int(j, t, &v) || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* The "usage" member of obj merged into u (fields absent stay as they are). */
+static int get_usage(const struct json *j, int obj, struct hub_usage *u)
+{
+	int t = json_get(j, obj, "usage");
+	if (t < 0 || json_is_null(j, t))
+		return 0;
+	if (!json_is_obj(j, t))
+		return -1;
+	if (get_count(j, t, "input_tokens", &u->input_tokens) ||
+	    get_count(j, t, "output_tokens", &u->output_tokens) ||
+	    get_count(j, t, "cache_read_input_tokens", &u->cache_read) ||
+	    get_count(j, t, "cache_creation_input_tokens", &u->cache_creation))
+		return -1;
+	return 0;
+}
+
+/* A block index member: a non-negative integer, else -1. */
+static long long get_index(const struct json *j, int obj)
+{
+	long long v;
+	if (json_int(j, json_get(j, obj, "index"), &v) || v < 0)
+		return -1;
+	return v;
+}
+
+static const char *const block_names[] = { "text", "thinking", "redacted_thinking", "tool_use" };
+
+/* The hub kind of a content block type, or -1 for the types other formats
+ * cannot carry (server_tool_use, web_search_tool_result, ...). */
+static int block_kind(const struct json *j, int t)
+{
+	for (int k = 0; k < 4; k++)
+		if (json_str_eq(j, t, block_names[k]))
+			return k;
+	return -1;
+}
+
+static int emit(hub_sink *sink, void *ctx, struct hub_ev *ev, char *err, size_t errlen)
+{
+	if (sink(ctx, ev)) {
+		seterr(err, errlen, "the output side refused an event");
+		return -1;
+	}
+	return 0;
+}
+
+static struct hub_ev ev_make(enum hub_type type)
+{
+	struct hub_ev ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.usage = hub_usage_unknown();
+	return ev;
+}
+
+static int emit_delta(hub_sink *sink, void *ctx, int index, enum hub_delta kind, struct str text, char *err,
+                      size_t errlen)
+{
+	struct hub_ev ev = ev_make(HUB_BLOCK_DELTA);
+	ev.index = index;
+	ev.delta = kind;
+	ev.text = text;
+	return emit(sink, ctx, &ev, err, errlen);
+}
+
+/* The error event of an Anthropic error object e (any shape tolerated):
+ * type defaults to api_error, the message to a generic one. */
+static struct hub_ev error_event(const struct json *j, int e, struct buf *s1, struct buf *s2)
+{
+	struct hub_ev ev = ev_make(HUB_ERROR);
+	if (json_is_obj(j, e)) {
+		if (opt_str(j, e, "type", s1, &ev.err_type) <= 0)
+			ev.err_type = STR_NULL;
+		if (opt_str(j, e, "message", s2, &ev.err_msg) <= 0)
+			ev.err_msg = STR_NULL;
+	}
+	if (!ev.err_type.n)
+		ev.err_type = STR_LIT("api_error");
+	if (!ev.err_msg.p)
+		ev.err_msg = STR_LIT("upstream reported an error without a message");
+	ev.status = anth_error_status(ev.err_type);
+	return ev;
+}
+
+/* ---- 1. decoder ---------------------------------------------------------------- */
+
+enum dec_kind {
+	K_UNKNOWN,
+	K_MESSAGE_START,
+	K_BLOCK_START,
+	K_BLOCK_DELTA,
+	K_BLOCK_STOP,
+	K_MESSAGE_DELTA,
+	K_MESSAGE_STOP,
+	K_PING,
+	K_ERROR,
+	K_COUNT
+};
+
+static const char *const kind_names[K_COUNT] = {
+	"?", "message_start", "content_block_start", "content_block_delta", "content_block_stop",
+	"message_delta", "message_stop", "ping", "error",
+};
+
+static enum dec_kind kind_of_name(struct str name)
+{
+	for (int k = 1; k < K_COUNT; k++)
+		if (str_eq(name, kind_names[k]))
+			return (enum dec_kind)k;
+	return K_UNKNOWN;
+}
+
+static enum dec_kind kind_of_tok(const struct json *j, int t)
+{
+	for (int k = 1; k < K_COUNT; k++)
+		if (json_str_eq(j, t, kind_names[k]))
+			return (enum dec_kind)k;
+	return K_UNKNOWN;
+}
+
+/* see anth_events.h */
+void anth_dec_init(struct anth_dec *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->phase = ANTH_DEC_BEGIN;
+	d->up_index = -1;
+	d->usage = hub_usage_unknown();
+	buf_init(&d->reason, REASON_MAX);
+	buf_init(&d->seq, SEQ_MAX);
+	buf_init(&d->input, INPUT_MAX);
+	buf_init(&d->s1, ANTH_DEC_MAX_EVENT);
+	buf_init(&d->s2, ANTH_DEC_MAX_EVENT);
+}
+
+/* see anth_events.h */
+void anth_dec_free(struct anth_dec *d)
+{
+	buf_free(&d->reason);
+	buf_free(&d->seq);
+	buf_free(&d->input);
+	buf_free(&d->s1);
+	buf_free(&d->s2);
+}
+
+static int dec_message_start(struct anth_dec *d, const struct json *j, hub_sink *sink, void *ctx, char *err,
+                             size_t errlen)
+{
+	struct hub_ev ev = ev_make(HUB_MESSAGE_START);
+	int m = json_get(j, 0, "message");
+	if (d->phase != ANTH_DEC_BEGIN) {
+		seterr(err, errlen, "a second message_start");
+		return -1;
+	}
+	if (!json_is_obj(j, m)) {
+		seterr(err, errlen, "message_start without a message object");
+		return -1;
+	}
+	if (opt_str(j, m, "id", &d->s1, &ev.id) < 0 || opt_str(j, m, "model", &d->s2, &ev.model) < 0) {
+		seterr(err, errlen, "message_start with a non-string id or model");
+		return -1;
+	}
+	if (get_usage(j, m, &ev.usage)) {
+		seterr(err, errlen, "message_start with malformed usage");
+		return -1;
+	}
+	d->phase = ANTH_DEC_MESSAGE;
+	return emit(sink, ctx, &ev, err, errlen);
+}
+
+static int dec_block_start(struct anth_dec *d, const struct json *j, hub_sink *sink, void *ctx, char *err,
+                           size_t errlen)
+{
+	struct hub_ev ev = ev_make(HUB_BLOCK_START);
+	long long idx = get_index(j, 0);
+	int cb = json_get(j, 0, "content_block"), kind;
+	struct str a, b;
+
+	if (d->got_delta) {
+		seterr(err, errlen, "content_block_start after message_delta");
+		return -1;
+	}
+	if (d->open) {
+		seterr(err, errlen, "content_block_start while block %lld is still open", d->up_index);
+		return -1;
+	}
+	if (idx < 0) {
+		seterr(err, errlen, "content_block_start without a valid index");
+		return -1;
+	}
+	if (!json_is_obj(j, cb) || !json_is_str(j, json_get(j, cb, "type"))) {
+		seterr(err, errlen, "content_block_start without a typed content_block");
+		return -1;
+	}
+	kind = block_kind(j, json_get(j, cb, "type"));
+	d->open = 1;
+	d->up_index = idx;
+	d->json_seen = 0;
+	buf_reset(&d->input);
+	if (kind < 0) { /* no equivalent elsewhere: drop it and its deltas */
+		d->skip = 1;
+		return 0;
+	}
+	d->skip = 0;
+	d->kind = (enum hub_block)kind;
+	d->index = d->next++;
+	ev.index = d->index;
+	ev.block = d->kind;
+	switch (d->kind) {
+	case HUB_B_TEXT:
+		if (emit(sink, ctx, &ev, err, errlen))
+			return -1;
+		if (opt_str(j, cb, "text", &d->s1, &a) > 0 && a.n)
+			return emit_delta(sink, ctx, d->index, HUB_D_TEXT, a, err, errlen);
+		return 0;
+	case HUB_B_THINKING:
+		if (emit(sink, ctx, &ev, err, errlen))
+			return -1;
+		if (opt_str(j, cb, "thinking", &d->s1, &a) > 0 && a.n &&
+		    emit_delta(sink, ctx, d->index, HUB_D_THINKING, a, err, errlen))
+			return -1;
+		if (opt_str(j, cb, "signature", &d->s1, &a) > 0 && a.n)
+			return emit_delta(sink, ctx, d->index, HUB_D_SIGNATURE, a, err, errlen);
+		return 0;
+	case HUB_B_REDACTED_THINKING:
+		if (opt_str(j, cb, "data", &d->s1, &a) < 0) {
+			seterr(err, errlen, "redacted_thinking block with non-string data");
+			return -1;
+		}
+		ev.text = a;
+		return emit(sink, ctx, &ev, err, errlen);
+	case HUB_B_TOOL_USE: {
+		int in = json_get(j, cb, "input");
+		if (opt_str(j, cb, "id", &d->s1, &a) <= 0 || opt_str(j, cb, "name", &d->s2, &b) <= 0 || !a.n ||
+		    !b.n) {
+			seterr(err, errlen, "tool_use block without an id and a name");
+			return -1;
+		}
+		/* Anthropic sends "input": {} here and the input as deltas; keep a
+		 * non-empty object in case no delta brings it. */
+		if (json_count(j, in) > 0 && json_is_obj(j, in) && buf_appendstr(&d->input, json_span(j, in))) {
+			seterr(err, errlen, "tool_use input on content_block_start is too large");
+			return -1;
+		}
+		ev.id = a;
+		ev.name = b;
+		return emit(sink, ctx, &ev, err, errlen);
+	}
+	}
+	return 0;
+}
+
+static int dec_block_delta(struct anth_dec *d, const struct json *j, hub_sink *sink, void *ctx, char *err,
+                           size_t errlen)
+{
+	static const struct {
+		const char *type, *field;
+		enum hub_block block;
+		enum hub_delta delta;
+	} map[] = {
+		{ "text_delta", "text", HUB_B_TEXT, HUB_D_TEXT },
+		{ "thinking_delta", "thinking", HUB_B_THINKING, HUB_D_THINKING },
+		{ "signature_delta", "signature", HUB_B_THINKING, HUB_D_SIGNATURE },
+		{ "input_json_delta", "partial_json", HUB_B_TOOL_USE, HUB_D_JSON },
+	};
+	long long idx = get_index(j, 0);
+	int dl = json_get(j, 0, "delta"), dt;
+	struct str text;
+
+	if (!d->open || idx != d->up_index) {
+		if (d->open)
+			seterr(err, errlen, "content_block_delta for index %lld while block %lld is open", idx,
+			       d->up_index);
+		else
+			seterr(err, errlen, "content_block_delta with no open block");
+		return -1;
+	}
+	if (d->skip)
+		return 0;
+	dt = json_get(j, dl, "type");
+	if (!json_is_obj(j, dl) || !json_is_str(j, dt)) {
+		seterr(err, errlen, "content_block_delta without a typed delta");
+		return -1;
+	}
+	for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++) {
+		if (!json_str_eq(j, dt, map[k].type))
+			continue;
+		if (map[k].block != d->kind) {
+			seterr(err, errlen, "%s in a %s block", map[k].type, block_names[d->kind]);
+			return -1;
+		}
+		if (opt_str(j, dl, map[k].field, &d->s1, &text) <= 0) {
+			seterr(err, errlen, "%s without a string %s", map[k].type, map[k].field);
+			return -1;
+		}
+		if (map[k].delta == HUB_D_JSON && text.n)
+			d->json_seen = 1;
+		return emit_delta(sink, ctx, d->index, map[k].delta, text, err, errlen);
+	}
+	return 0; /* citations_delta, or a delta type added later: nothing to carry */
+}
+
+static int dec_block_stop(struct anth_dec *d, const struct json *j, hub_sink *sink, void *ctx, char *err,
+                          size_t errlen)
+{
+	struct hub_ev ev = ev_make(HUB_BLOCK_STOP);
+	long long idx = get_index(j, 0);
+	if (!d->open || idx != d->up_index) {
+		if (d->open)
+			seterr(err, errlen, "content_block_stop for index %lld while block %lld is open", idx,
+			       d->up_index);
+		else
+			seterr(err, errlen, "content_block_stop with no open block");
+		return -1;
+	}
+	d->open = 0;
+	if (d->skip) {
+		d->skip = 0;
+		return 0;
+	}
+	if (d->kind == HUB_B_TOOL_USE && !d->json_seen && buf_len(&d->input) &&
+	    emit_delta(sink, ctx, d->index, HUB_D_JSON, buf_str(&d->input), err, errlen))
+		return -1;
+	buf_reset(&d->input);
+	ev.index = d->index;
+	return emit(sink, ctx, &ev, err, errlen);
+}
+
+/* Keep a non-null string member in b (*have = 1); null or absent leaves it. */
+static int keep_str(const struct json *j, int obj, const char *key, struct buf *b, int *have)
+{
+	int t = json_get(j, obj, key);
+	if (t < 0 || json_is_null(j, t))
+		return 0;
+	buf_reset(b);
+	if (json_str(j, t, b))
+		return -1;
+	*have = 1;
+	return 0;
+}
+
+static int dec_message_delta(struct anth_dec *d, const struct json *j, char *err, size_t errlen)
+{
+	int dl = json_get(j, 0, "delta");
+	if (d->open) {
+		seterr(err, errlen, "message_delta while block %lld is open", d->up_index);
+		return -1;
+	}
+	if (dl >= 0 && !json_is_null(j, dl) && !json_is_obj(j, dl)) {
+		seterr(err, errlen, "message_delta with a malformed delta");
+		return -1;
+	}
+	if (json_is_obj(j, dl) && (keep_str(j, dl, "stop_reason", &d->reason, &d->have_reason) ||
+	                           keep_str(j, dl, "stop_sequence", &d->seq, &d->have_seq))) {
+		seterr(err, errlen, "message_delta with a malformed stop_reason or stop_sequence");
+		return -1;
+	}
+	if (get_usage(j, 0, &d->usage)) {
+		seterr(err, errlen, "message_delta with malformed usage");
+		return -1;
+	}
+	d->got_delta = 1;
+	return 0;
+}
+
+static int dec_message_stop(struct anth_dec *d, hub_sink *sink, void *ctx, char *err, size_t errlen)
+{
+	struct hub_ev ev = ev_make(HUB_MESSAGE_DELTA);
+	if (d->open) {
+		seterr(err, errlen, "message_stop while block %lld is open", d->up_index);
+		return -1;
+	}
+	d->phase = ANTH_DEC_DONE;
+	if (d->have_reason)
+		ev.stop_reason = buf_str(&d->reason);
+	if (d->have_seq)
+		ev.stop_sequence = buf_len(&d->seq) ? buf_str(&d->seq) : STR_LIT("");
+	ev.usage = d->usage;
+	if (emit(sink, ctx, &ev, err, errlen))
+		return -1;
+	ev = ev_make(HUB_MESSAGE_STOP);
+	return emit(sink, ctx, &ev, err, errlen);
+}
+
+static int dec_dispatch(struct anth_dec *d, enum dec_kind k, const struct json *j, hub_sink *sink, void *ctx,
+                        char *err, size_t errlen)
+{
+	if (k == K_ERROR) {
+		struct hub_ev ev = error_event(j, json_get(j, 0, "error"), &d->s1, &d->s2);
+		d->phase = ANTH_DEC_DONE;
+		return emit(sink, ctx, &ev, err, errlen);
+	}
+	if (k == K_MESSAGE_START)
+		return dec_message_start(d, j, sink, ctx, err, errlen);
+	if (d->phase == ANTH_DEC_BEGIN) {
+		seterr(err, errlen, "%s before message_start", kind_names[k]);
+		return -1;
+	}
+	switch (k) {
+	case K_BLOCK_START: return dec_block_start(d, j, sink, ctx, err, errlen);
+	case K_BLOCK_DELTA: return dec_block_delta(d, j, sink, ctx, err, errlen);
+	case K_BLOCK_STOP: return dec_block_stop(d, j, sink, ctx, err, errlen);
+	case K_MESSAGE_DELTA: return dec_message_delta(d, j, err, errlen);
+	case K_MESSAGE_STOP: return dec_message_stop(d, sink, ctx, err, errlen);
+	default: return 0;
+	}
+}
+
+static int dec_ping(struct anth_dec *d, hub_sink *sink, void *ctx, char *err, size_t errlen)
+{
+	struct hub_ev ev = ev_make(HUB_PING);
+	if (d->phase != ANTH_DEC_MESSAGE) /* keep-alives outside the message carry nothing */
+		return 0;
+	return emit(sink, ctx, &ev, err, errlen);
+}
+
+/* see anth_events.h */
+int anth_dec_event(struct anth_dec *d, struct str event, struct str data, hub_sink *sink, void *ctx,
+                   char *err, size_t errlen)
+{
+	struct json j;
+	enum dec_kind k = K_UNKNOWN;
+	int r, t;
+
+	if (err && errlen)
+		err[0] = 0;
+	if (d->phase == ANTH_DEC_FAILED) {
+		seterr(err, errlen, "the stream was already refused");
+		return -1;
+	}
+	if (event.n) {
+		k = kind_of_name(event);
+		if (k == K_UNKNOWN) /* "new event types may be added": not ours to judge */
+			return 0;
+		if (k == K_PING) {
+			r = dec_ping(d, sink, ctx, err, errlen);
+			goto out;
+		}
+	}
+	if (data.n > ANTH_DEC_MAX_EVENT) {
+		if (!event.n)
+			return 0;
+		seterr(err, errlen, "%s event larger than %zu MiB", kind_names[k], ANTH_DEC_MAX_EVENT >> 20);
+		r = -1;
+		goto out;
+	}
+	if (json_parse(&j, data.p, data.n) || !json_is_obj(&j, 0)) {
+		json_free(&j);
+		if (!event.n) /* unnamed and not an event object: not ours */
+			return 0;
+		seterr(err, errlen, "%s event whose data is not a JSON object", kind_names[k]);
+		r = -1;
+		goto out;
+	}
+	t = json_get(&j, 0, "type");
+	if (!event.n) {
+		k = kind_of_tok(&j, t);
+		if (k == K_UNKNOWN || k == K_PING) {
+			json_free(&j);
+			r = k == K_PING ? dec_ping(d, sink, ctx, err, errlen) : 0;
+			goto out;
+		}
+	} else if (t >= 0 && !json_str_eq(&j, t, kind_names[k])) {
+		json_free(&j);
+		seterr(err, errlen, "%s event whose data has another type", kind_names[k]);
+		r = -1;
+		goto out;
+	}
+	if (d->phase == ANTH_DEC_DONE) {
+		seterr(err, errlen, "%s after the end of the stream", kind_names[k]);
+		r = -1;
+	} else {
+		r = dec_dispatch(d, k, &j, sink, ctx, err, errlen);
+	}
+	json_free(&j);
+out:
+	if (r < 0)
+		d->phase = ANTH_DEC_FAILED;
+	/* scratch lives for one event: give back what a big one took */
+	buf_reset(&d->s1);
+	buf_reset(&d->s2);
+	buf_shrink(&d->s1, SCRATCH_KEEP);
+	buf_shrink(&d->s2, SCRATCH_KEEP);
+	return r;
+}
+
+/* ---- 2. a whole response ---------------------------------------------------------- */
+
+/* Append a validated JSON value without the whitespace outside its strings. */
+static int compact(struct buf *out, struct str v)
+{
+	size_t i = 0, run = 0;
+	int in_str = 0;
+	for (; i < v.n; i++) {
+		char c = v.p[i];
+		if (in_str) {
+			if (c == '\\')
+				i++; /* the escaped character cannot end the string */
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '"') {
+			in_str = 1;
+		} else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+			buf_append(out, v.p + run, i - run);
+			run = i + 1;
+		}
+	}
+	buf_append(out, v.p + run, v.n - run);
+	return out->err ? -1 : 0;
+}
+
+/* Events of one content element c; 0 skipped or sent, -1 error. */
+static int msg_block(const struct json *j, int c, int *next, struct buf *s1, struct buf *s2, hub_sink *sink,
+                     void *ctx, char *err, size_t errlen)
+{
+	struct hub_ev ev = ev_make(HUB_BLOCK_START);
+	struct str a, b;
+	int kind, in;
+	if (!json_is_obj(j, c) || !json_is_str(j, json_get(j, c, "type"))) {
+		seterr(err, errlen, "a content block without a type");
+		return -1;
+	}
+	kind = block_kind(j, json_get(j, c, "type"));
+	if (kind < 0)
+		return 0;
+	ev.index = (*next)++;
+	ev.block = (enum hub_block)kind;
+	switch (ev.block) {
+	case HUB_B_TEXT:
+		if (opt_str(j, c, "text", s1, &a) < 0) {
+			seterr(err, errlen, "a text block with non-string text");
+			return -1;
+		}
+		if (emit(sink, ctx, &ev, err, errlen) ||
+		    (a.n && emit_delta(sink, ctx, ev.index, HUB_D_TEXT, a, err, errlen)))
+			return -1;
+		break;
+	case HUB_B_THINKING:
+		if (opt_str(j, c, "thinking", s1, &a) < 0 || opt_str(j, c, "signature", s2, &b) < 0) {
+			seterr(err, errlen, "a thinking block with a non-string thinking or signature");
+			return -1;
+		}
+		if (emit(sink, ctx, &ev, err, errlen) ||
+		    (a.n && emit_delta(sink, ctx, ev.index, HUB_D_THINKING, a, err, errlen)) ||
+		    (b.n && emit_delta(sink, ctx, ev.index, HUB_D_SIGNATURE, b, err, errlen)))
+			return -1;
+		break;
+	case HUB_B_REDACTED_THINKING:
+		if (opt_str(j, c, "data", s1, &ev.text) < 0) {
+			seterr(err, errlen, "a redacted_thinking block with non-string data");
+			return -1;
+		}
+		if (emit(sink, ctx, &ev, err, errlen))
+			return -1;
+		break;
+	case HUB_B_TOOL_USE:
+		in = json_get(j, c, "input");
+		if (opt_str(j, c, "id", s1, &ev.id) <= 0 || opt_str(j, c, "name", s2, &ev.name) <= 0 || !ev.id.n ||
+		    !ev.name.n) {
+			seterr(err, errlen, "a tool_use block without an id and a name");
+			return -1;
+		}
+		if (in >= 0 && !json_is_null(j, in) && !json_is_obj(j, in)) {
+			seterr(err, errlen, "a tool_use block whose input is not an object");
+			return -1;
+		}
+		if (emit(sink, ctx, &ev, err, errlen))
+			return -1;
+		buf_reset(s1);
+		if (json_is_obj(j, in) ? compact(s1, json_span(j, in)) : buf_puts(s1, "{}")) {
+			seterr(err, errlen, "a tool_use input too large to copy");
+			return -1;
+		}
+		if (emit_delta(sink, ctx, ev.index, HUB_D_JSON, buf_str(s1), err, errlen))
+			return -1;
+		break;
+	}
+	ev = ev_make(HUB_BLOCK_STOP);
+	ev.index = *next - 1;
+	return emit(sink, ctx, &ev, err, errlen);
+}
+
+static int msg_walk(const struct json *j, struct buf *s1, struct buf *s2, hub_sink *sink, void *ctx, char *err,
+                    size_t errlen)
+{
+	struct hub_ev ev = ev_make(HUB_MESSAGE_START);
+	struct hub_usage u = hub_usage_unknown();
+	int t = json_get(j, 0, "type"), content = json_get(j, 0, "content"), next = 0;
+
+	if (json_str_eq(j, t, "error")) {
+		ev = error_event(j, json_get(j, 0, "error"), s1, s2);
+		return emit(sink, ctx, &ev, err, errlen);
+	}
+	if ((t >= 0 && !json_str_eq(j, t, "message")) || !json_is_arr(j, content)) {
+		seterr(err, errlen, "the body is neither a Messages response nor an error");
+		return -1;
+	}
+	if (get_usage(j, 0, &u)) {
+		seterr(err, errlen, "a response with malformed usage");
+		return -1;
+	}
+	if (opt_str(j, 0, "id", s1, &ev.id) < 0 || opt_str(j, 0, "model", s2, &ev.model) < 0) {
+		seterr(err, errlen, "a response with a non-string id or model");
+		return -1;
+	}
+	ev.usage = u;
+	if (emit(sink, ctx, &ev, err, errlen))
+		return -1;
+	for (int e = content + 1, c = 0; c < json_count(j, content); c++, e = json_skip(j, e))
+		if (msg_block(j, e, &next, s1, s2, sink, ctx, err, errlen))
+			return -1;
+	ev = ev_make(HUB_MESSAGE_DELTA);
+	if (opt_str(j, 0, "stop_reason", s1, &ev.stop_reason) < 0 ||
+	    opt_str(j, 0, "stop_sequence", s2, &ev.stop_sequence) < 0) {
+		seterr(err, errlen, "a response with a non-string stop_reason or stop_sequence");
+		return -1;
+	}
+	ev.usage = u;
+	if (emit(sink, ctx, &ev, err, errlen))
+		return -1;
+	ev = ev_make(HUB_MESSAGE_STOP);
+	return emit(sink, ctx, &ev, err, errlen);
+}
+
+/* see anth_events.h */
+int anth_msg_events(struct str json, hub_sink *sink, void *ctx, char *err, size_t errlen)
+{
+	struct json j;
+	struct buf s1, s2;
+	int r;
+	if (err && errlen)
+		err[0] = 0;
+	if (json_parse(&j, json.p, json.n) || !json_is_obj(&j, 0)) {
+		json_free(&j);
+		seterr(err, errlen, "the response body is not a JSON object");
+		return -1;
+	}
+	buf_init(&s1, json.n + 16);
+	buf_init(&s2, json.n + 16);
+	r = msg_walk(&j, &s1, &s2, sink, ctx, err, errlen);
+	buf_free(&s1);
+	buf_free(&s2);
+	json_free(&j);
+	return r;
+}
+
+/* ---- 3. encoder ---------------------------------------------------------------------- */
+
+/* see anth_events.h */
+void anth_enc_init(struct anth_enc *e, struct buf *out)
+{
+	e->out = out;
+	e->err = 0;
+}
+
+/* A count that the API requires (0 when unknown) or that is optional. */
+static void put_count(struct jw *w, const char *key, long long v, int required)
+{
+	if (v < 0 && !required)
+		return;
+	jw_key(w, key);
+	jw_int(w, v < 0 ? 0 : v);
+}
+
+static void put_str(struct jw *w, const char *key, struct str s)
+{
+	jw_key(w, key);
+	jw_strn(w, s.p, s.n);
+}
+
+static void put_lit(struct jw *w, const char *key, const char *v)
+{
+	jw_key(w, key);
+	jw_str(w, v);
+}
+
+/* Write the data of ev; -1 for an event it cannot express. */
+static int enc_data(struct jw *w, const struct hub_ev *ev)
+{
+	static const char *const delta_types[] = { "text_delta", "thinking_delta", "signature_delta",
+	                                           "input_json_delta" };
+	static const char *const delta_fields[] = { "text", "thinking", "signature", "partial_json" };
+	jw_obj(w);
+	switch (ev->type) {
+	case HUB_MESSAGE_START:
+		put_lit(w, "type", "message_start");
+		jw_key(w, "message");
+		jw_obj(w);
+		put_str(w, "id", ev->id);
+		put_lit(w, "type", "message");
+		put_lit(w, "role", "assistant");
+		put_str(w, "model", ev->model);
+		jw_key(w, "content");
+		jw_raw(w, "[]", 2);
+		put_lit(w, "stop_reason", NULL);
+		put_lit(w, "stop_sequence", NULL);
+		jw_key(w, "usage");
+		jw_obj(w);
+		put_count(w, "input_tokens", ev->usage.input_tokens, 1);
+		put_count(w, "output_tokens", ev->usage.output_tokens, 1);
+		put_count(w, "cache_creation_input_tokens", ev->usage.cache_creation, 0);
+		put_count(w, "cache_read_input_tokens", ev->usage.cache_read, 0);
+		jw_end_obj(w);
+		jw_end_obj(w);
+		break;
+	case HUB_BLOCK_START:
+		if ((unsigned)ev->block > HUB_B_TOOL_USE)
+			return -1;
+		put_lit(w, "type", "content_block_start");
+		jw_key(w, "index");
+		jw_int(w, ev->index);
+		jw_key(w, "content_block");
+		jw_obj(w);
+		put_lit(w, "type", block_names[ev->block]);
+		if (ev->block == HUB_B_TEXT) {
+			put_lit(w, "text", "");
+		} else if (ev->block == HUB_B_THINKING) {
+			put_lit(w, "thinking", "");
+			put_lit(w, "signature", "");
+		} else if (ev->block == HUB_B_REDACTED_THINKING) {
+			put_str(w, "data", ev->text);
+		} else {
+			put_str(w, "id", ev->id);
+			put_str(w, "name", ev->name);
+			jw_key(w, "input");
+			jw_raw(w, "{}", 2);
+		}
+		jw_end_obj(w);
+		break;
+	case HUB_BLOCK_DELTA:
+		if ((unsigned)ev->delta > HUB_D_JSON)
+			return -1;
+		put_lit(w, "type", "content_block_delta");
+		jw_key(w, "index");
+		jw_int(w, ev->index);
+		jw_key(w, "delta");
+		jw_obj(w);
+		put_lit(w, "type", delta_types[ev->delta]);
+		put_str(w, delta_fields[ev->delta], ev->text);
+		jw_end_obj(w);
+		break;
+	case HUB_BLOCK_STOP:
+		put_lit(w, "type", "content_block_stop");
+		jw_key(w, "index");
+		jw_int(w, ev->index);
+		break;
+	case HUB_MESSAGE_DELTA:
+		put_lit(w, "type", "message_delta");
+		jw_key(w, "delta");
+		jw_obj(w);
+		jw_key(w, "stop_reason");
+		if (ev->stop_reason.n)
+			jw_strn(w, ev->stop_reason.p, ev->stop_reason.n);
+		else
+			jw_null(w);
+		jw_key(w, "stop_sequence");
+		if (ev->stop_sequence.p)
+			jw_strn(w, ev->stop_sequence.p, ev->stop_sequence.n);
+		else
+			jw_null(w);
+		jw_end_obj(w);
+		jw_key(w, "usage");
+		jw_obj(w);
+		put_count(w, "output_tokens", ev->usage.output_tokens, 1);
+		put_count(w, "input_tokens", ev->usage.input_tokens, 0);
+		put_count(w, "cache_creation_input_tokens", ev->usage.cache_creation, 0);
+		put_count(w, "cache_read_input_tokens", ev->usage.cache_read, 0);
+		jw_end_obj(w);
+		break;
+	case HUB_MESSAGE_STOP:
+		put_lit(w, "type", "message_stop");
+		break;
+	case HUB_PING:
+		put_lit(w, "type", "ping");
+		break;
+	case HUB_ERROR:
+		put_lit(w, "type", "error");
+		jw_key(w, "error");
+		jw_obj(w);
+		if (ev->err_type.n)
+			put_str(w, "type", ev->err_type);
+		else
+			put_lit(w, "type", anth_error_type(ev->status));
+		put_str(w, "message", ev->err_msg);
+		jw_end_obj(w);
+		break;
+	default:
+		return -1;
+	}
+	jw_end_obj(w);
+	return 0;
+}
+
+static const char *const event_names[] = {
+	[HUB_MESSAGE_START] = "message_start", [HUB_BLOCK_START] = "content_block_start",
+	[HUB_BLOCK_DELTA] = "content_block_delta", [HUB_BLOCK_STOP] = "content_block_stop",
+	[HUB_MESSAGE_DELTA] = "message_delta", [HUB_MESSAGE_STOP] = "message_stop",
+	[HUB_PING] = "ping", [HUB_ERROR] = "error",
+};
+
+/* see anth_events.h */
+int anth_enc_sink(void *ctx, const struct hub_ev *ev)
+{
+	struct anth_enc *e = ctx;
+	struct jw w;
+	if (e->err)
+		return -1;
+	if ((unsigned)ev->type < HUB_MESSAGE_START || (unsigned)ev->type > HUB_ERROR) {
+		e->err = JW_ERR_MISUSE;
+		return -1;
+	}
+	buf_puts(e->out, "event: ");
+	buf_puts(e->out, event_names[ev->type]);
+	buf_puts(e->out, "\ndata: ");
+	jw_init(&w, e->out);
+	if (enc_data(&w, ev) || jw_finish(&w)) {
+		e->err = w.err ? w.err : JW_ERR_MISUSE;
+		return -1;
+	}
+	buf_puts(e->out, "\n\n");
+	if (e->out->err) {
+		e->err = e->out->err;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- 4. aggregator ---------------------------------------------------------------------- */
+
+enum { AGG_BEGIN, AGG_MESSAGE, AGG_STOPPED, AGG_ERROR, AGG_FAILED };
+
+#define AGG_BUF_MAX (SIZE_MAX / 4)   /* the real cap is a->max over all buffers */
+
+static struct buf *agg_bufs(struct anth_agg *a, size_t i)
+{
+	struct buf *all[] = { &a->id,   &a->model, &a->reason,  &a->seq,      &a->content,
+	                      &a->text, &a->sig,   &a->tool_id, &a->tool_name };
+	return i < sizeof(all) / sizeof(all[0]) ? all[i] : NULL;
+}
+
+static size_t agg_held(struct anth_agg *a)
+{
+	size_t n = 0;
+	struct buf *b;
+	for (size_t i = 0; (b = agg_bufs(a, i)); i++)
+		n += buf_len(b);
+	return n;
+}
+
+/* see anth_events.h */
+void anth_agg_init(struct anth_agg *a)
+{
+	struct buf *b;
+	memset(a, 0, sizeof(*a));
+	a->max = ANTH_AGG_MAX;
+	a->phase = AGG_BEGIN;
+	a->usage = hub_usage_unknown();
+	for (size_t i = 0; (b = agg_bufs(a, i)); i++)
+		buf_init(b, AGG_BUF_MAX);
+	buf_init(&a->err_type, 256);
+	buf_init(&a->err_msg, 64 << 10);
+}
+
+/* see anth_events.h */
+void anth_agg_free(struct anth_agg *a)
+{
+	struct buf *b;
+	for (size_t i = 0; (b = agg_bufs(a, i)); i++)
+		buf_free(b);
+	buf_free(&a->err_type);
+	buf_free(&a->err_msg);
+}
+
+static int agg_fail(struct anth_agg *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Our own failure (not an upstream ERROR): 502 api_error with a message. */
+static int agg_fail(struct anth_agg *a, const char *fmt, ...)
+{
+	va_list ap;
+	a->phase = AGG_FAILED;
+	a->status = 502;
+	buf_reset(&a->err_type);
+	buf_reset(&a->err_msg);
+	(void)buf_puts(&a->err_type, "api_error");
+	va_start(ap, fmt);
+	(void)buf_vprintf(&a->err_msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int agg_too_big(struct anth_agg *a)
+{
+	return agg_fail(a, "upstream response is larger than the %zu-byte limit", a->max);
+}
+
+/* Append s to b within the cap. */
+static int agg_add(struct anth_agg *a, struct buf *b, struct str s)
+{
+	if (s.n > a->max || agg_held(a) > a->max - s.n)
+		return agg_too_big(a);
+	if (buf_appendstr(b, s))
+		return agg_fail(a, "out of memory while aggregating the response");
+	return 0;
+}
+
+static int agg_set(struct anth_agg *a, struct buf *b, struct str s)
+{
+	buf_reset(b);
+	return agg_add(a, b, s);
+}
+
+/* The open block, finished, as the next element of content. */
+static int agg_close_block(struct anth_agg *a)
+{
+	struct jw w;
+	struct str in = buf_str(&a->text);
+	if (a->nblocks)
+		(void)buf_putc(&a->content, ',');
+	jw_init(&w, &a->content);
+	jw_obj(&w);
+	put_lit(&w, "type", block_names[a->kind]);
+	switch (a->kind) {
+	case HUB_B_TEXT:
+		put_str(&w, "text", in);
+		break;
+	case HUB_B_THINKING:
+		put_str(&w, "thinking", in);
+		put_str(&w, "signature", buf_str(&a->sig));
+		break;
+	case HUB_B_REDACTED_THINKING:
+		put_str(&w, "data", in);
+		break;
+	case HUB_B_TOOL_USE:
+		while (in.n && strchr(" \t\r\n", in.p[0]))
+			in.p++, in.n--;
+		while (in.n && strchr(" \t\r\n", in.p[in.n - 1]))
+			in.n--;
+		if (in.n && (in.p[0] != '{' || json_validate(in.p, in.n, NULL))) {
+			struct str name = buf_str(&a->tool_name);
+			return agg_fail(a, "upstream returned tool arguments that are not valid JSON for tool '%.*s'",
+			                (int)(name.n > NAME_IN_MSG ? NAME_IN_MSG : name.n), name.p ? name.p : "");
+		}
+		put_str(&w, "id", buf_str(&a->tool_id));
+		put_str(&w, "name", buf_str(&a->tool_name));
+		jw_key(&w, "input");
+		if (in.n)
+			jw_raw(&w, in.p, in.n);
+		else
+			jw_raw(&w, "{}", 2);
+		break;
+	}
+	jw_end_obj(&w);
+	if (jw_finish(&w))
+		return agg_fail(a, "out of memory while aggregating the response");
+	a->open = 0;
+	a->nblocks++;
+	buf_reset(&a->text);
+	buf_reset(&a->sig);
+	if (agg_held(a) > a->max)
+		return agg_too_big(a);
+	return 0;
+}
+
+static int agg_block_start(struct anth_agg *a, const struct hub_ev *ev)
+{
+	if (a->open || ev->index != a->next || (unsigned)ev->block > HUB_B_TOOL_USE)
+		return agg_fail(a, "upstream stream had content blocks out of order");
+	a->open = 1;
+	a->index = ev->index;
+	a->kind = ev->block;
+	a->next++;
+	buf_reset(&a->text);
+	buf_reset(&a->sig);
+	if (ev->block == HUB_B_REDACTED_THINKING)
+		return agg_add(a, &a->text, ev->text);
+	if (ev->block == HUB_B_TOOL_USE)
+		return agg_set(a, &a->tool_id, ev->id) || agg_set(a, &a->tool_name, ev->name) ? -1 : 0;
+	return 0;
+}
+
+static int agg_block_delta(struct anth_agg *a, const struct hub_ev *ev)
+{
+	static const enum hub_block owner[] = { HUB_B_TEXT, HUB_B_THINKING, HUB_B_THINKING, HUB_B_TOOL_USE };
+	if (!a->open || ev->index != a->index || (unsigned)ev->delta > HUB_D_JSON || owner[ev->delta] != a->kind)
+		return agg_fail(a, "upstream stream had a delta outside its content block");
+	return agg_add(a, ev->delta == HUB_D_SIGNATURE ? &a->sig : &a->text, ev->text);
+}
+
+static void merge_count(long long *into, long long v)
+{
+	if (v >= 0)
+		*into = v;
+}
+
+/* see anth_events.h */
+int anth_agg_sink(void *ctx, const struct hub_ev *ev)
+{
+	struct anth_agg *a = ctx;
+	if (a->phase == AGG_FAILED)
+		return -1;
+	if (a->phase == AGG_STOPPED || a->phase == AGG_ERROR || ev->type == HUB_PING)
+		return 0;
+	if (ev->type == HUB_ERROR) {
+		a->phase = AGG_ERROR;
+		a->status = ev->status ? ev->status : 502;
+		buf_reset(&a->err_type);
+		buf_reset(&a->err_msg);
+		/* bounded copies: an overlong type is dropped (derived from the
+		 * status instead), an overlong message cut */
+		(void)buf_appendstr(&a->err_type, ev->err_type);
+		(void)buf_append(&a->err_msg, ev->err_msg.p, ev->err_msg.n < a->err_msg.max ? ev->err_msg.n : a->err_msg.max);
+		if (a->err_type.err)
+			buf_reset(&a->err_type);
+		return 0;
+	}
+	if ((a->phase == AGG_BEGIN) != (ev->type == HUB_MESSAGE_START))
+		return agg_fail(a, "upstream stream events came out of order");
+	switch (ev->type) {
+	case HUB_MESSAGE_START:
+		a->phase = AGG_MESSAGE;
+		a->usage = ev->usage;
+		if (agg_set(a, &a->id, ev->id) || agg_set(a, &a->model, ev->model) ||
+		    agg_add(a, &a->content, STR_LIT("[")))
+			return -1;
+		return 0;
+	case HUB_BLOCK_START:
+		return agg_block_start(a, ev);
+	case HUB_BLOCK_DELTA:
+		return agg_block_delta(a, ev);
+	case HUB_BLOCK_STOP:
+		if (!a->open || ev->index != a->index)
+			return agg_fail(a, "upstream stream closed a content block that was not open");
+		return agg_close_block(a);
+	case HUB_MESSAGE_DELTA:
+		if (a->open)
+			return agg_fail(a, "upstream stream ended the message inside a content block");
+		if (ev->stop_reason.n) {
+			if (agg_set(a, &a->reason, ev->stop_reason))
+				return -1;
+			a->have_reason = 1;
+		}
+		if (ev->stop_sequence.p) {
+			if (agg_set(a, &a->seq, ev->stop_sequence))
+				return -1;
+			a->have_seq = 1;
+		}
+		merge_count(&a->usage.input_tokens, ev->usage.input_tokens);
+		merge_count(&a->usage.output_tokens, ev->usage.output_tokens);
+		merge_count(&a->usage.cache_read, ev->usage.cache_read);
+		merge_count(&a->usage.cache_creation, ev->usage.cache_creation);
+		return 0;
+	case HUB_MESSAGE_STOP:
+		if (a->open)
+			return agg_fail(a, "upstream stream ended the message inside a content block");
+		a->phase = AGG_STOPPED;
+		return 0;
+	default:
+		return agg_fail(a, "upstream stream had an unknown event");
+	}
+}
+
+static void agg_error_body(struct buf *out, struct str type, struct str msg)
+{
+	struct jw w;
+	jw_init(&w, out);
+	jw_obj(&w);
+	put_lit(&w, "type", "error");
+	jw_key(&w, "error");
+	jw_obj(&w);
+	put_str(&w, "type", type);
+	put_str(&w, "message", msg);
+	jw_end_obj(&w);
+	jw_end_obj(&w);
+}
+
+static void agg_message(struct anth_agg *a, struct buf *out)
+{
+	struct jw w;
+	/* content holds "[" and the blocks; close it for the copy only */
+	if (buf_putc(&a->content, ']')) {
+		out->err = BUF_NOMEM;
+		return;
+	}
+	jw_init(&w, out);
+	jw_obj(&w);
+	put_str(&w, "id", buf_str(&a->id));
+	put_lit(&w, "type", "message");
+	put_lit(&w, "role", "assistant");
+	put_str(&w, "model", buf_str(&a->model));
+	jw_key(&w, "content");
+	jw_raw(&w, buf_data(&a->content), buf_len(&a->content));
+	a->content.len--;
+	jw_key(&w, "stop_reason");
+	if (a->have_reason)
+		jw_strn(&w, buf_data(&a->reason), buf_len(&a->reason));
+	else
+		jw_null(&w);
+	jw_key(&w, "stop_sequence");
+	if (a->have_seq)
+		jw_strn(&w, buf_len(&a->seq) ? buf_data(&a->seq) : "", buf_len(&a->seq));
+	else
+		jw_null(&w);
+	jw_key(&w, "usage");
+	jw_obj(&w);
+	put_count(&w, "input_tokens", a->usage.input_tokens, 1);
+	put_count(&w, "output_tokens", a->usage.output_tokens, 1);
+	put_count(&w, "cache_creation_input_tokens", a->usage.cache_creation, 0);
+	put_count(&w, "cache_read_input_tokens", a->usage.cache_read, 0);
+	jw_end_obj(&w);
+	jw_end_obj(&w);
+	if (jw_finish(&w) && !out->err)
+		out->err = BUF_NOMEM;
+}
+
+/* see anth_events.h */
+int anth_agg_finish(struct anth_agg *a, struct buf *out, int *status)
+{
+	size_t start = out->len;
+	int r = -1;
+	if (out->err) {
+		*status = 502;
+		return -1;
+	}
+	if (a->phase == AGG_ERROR || a->phase == AGG_FAILED) {
+		struct str t = buf_str(&a->err_type);
+		*status = a->status;
+		agg_error_body(out, t.n ? t : str_cstr(anth_error_type(a->status)), buf_str(&a->err_msg));
+	} else if (a->phase != AGG_STOPPED) {
+		*status = 502;
+		agg_error_body(out, STR_LIT("api_error"), STR_LIT("upstream response ended early"));
+	} else {
+		*status = 200;
+		agg_message(a, out);
+		r = 0;
+	}
+	if (out->err) { /* out's cap: drop the partial answer, try a short one */
+		out->len = start;
+		out->err = 0;
+		*status = 502;
+		agg_error_body(out, STR_LIT("api_error"), STR_LIT("the response is too large to return"));
+		r = -1;
+	}
+	return r;
+}

@@ -1,0 +1,1496 @@
+/* xl_anth_oai.c: see xl_anth_oai.h */
+#include "xl_anth_oai.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+#define XL_BILLING "x-anthropic-billing-header:"
+#define XL_PLACEHOLDER "[tool call was interrupted: no result was provided]"
+#define XL_SEP "\\n\\n"          /* "\n\n" as written inside a JSON string */
+#define XL_MERGE_DEPTH 48        /* extra_body nesting merged (jw allows 63) */
+
+enum xl_role { XL_USER, XL_ASSISTANT, XL_SYSTEM };
+
+enum xl_blk {
+	XL_B_TEXT,
+	XL_B_IMAGE,
+	XL_B_TOOL_USE,
+	XL_B_TOOL_RESULT,
+	XL_B_THINKING,
+	XL_B_DOCUMENT,
+	XL_B_OTHER      /* redacted_thinking, server tools, unknown: dropped */
+};
+
+/* Where a block sits, for 400 messages: messages.M.content.B[.content.C],
+ * or system.B when m < 0. */
+struct xl_at {
+	int m, b, c;
+};
+
+struct xl {
+	const struct json *j;
+	struct jw w;
+	struct buf *out;        /* what w writes to */
+	struct buf ids;         /* decoded tool ids of one exchange */
+	struct buf scratch;     /* compacted tool input, decoded keys */
+	char *err;
+	size_t errlen;
+	int *mt;                /* token of each message */
+	unsigned char *mr;      /* enum xl_role of each message */
+};
+
+/* One tool_use of an assistant turn and the result chosen for it. */
+struct xl_call {
+	int blk;                /* the tool_use block */
+	int dup;                /* its id repeats an earlier call's */
+	int res, rm, rb;        /* result block, its message and block index; res -1: none */
+};
+
+/* A tool id to sort: calls (kind 0) and results (kind 1) of one exchange. */
+struct xl_ent {
+	const char *id;
+	size_t n, off;
+	int esc;                /* id lives in ids at off (decoded) */
+	int kind, seq;
+	int blk, m, b;
+};
+
+/* ---- errors -------------------------------------------------------------------------- */
+
+static int xl_fail(struct xl *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int xl_fail(struct xl *x, const char *fmt, ...)
+{
+	va_list ap;
+	if (x->err && x->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(x->err, x->errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* A 400 about a block: its path, then the message. */
+static int xl_bfail(struct xl *x, struct xl_at a, const char *msg)
+{
+	if (a.m < 0)
+		return xl_fail(x, "system.%d: %s", a.b, msg);
+	if (a.c < 0)
+		return xl_fail(x, "messages.%d.content.%d: %s", a.m, a.b, msg);
+	return xl_fail(x, "messages.%d.content.%d.content.%d: %s", a.m, a.b, a.c, msg);
+}
+
+/* ---- small helpers ------------------------------------------------------------------- */
+
+/* Value of key in obj, or -1 when absent or null (null counts as absent). */
+static int xl_get(const struct json *j, int obj, const char *key)
+{
+	int v = json_get(j, obj, key);
+	return v >= 0 && json_is_null(j, v) ? -1 : v;
+}
+
+static int xl_has_bs(struct str s)
+{
+	return s.n && memchr(s.p, '\\', s.n) != NULL;
+}
+
+/* The raw body of string token t starts with plain ASCII prefix p, after
+ * unescaping (so an escaped spelling cannot hide the billing header). */
+static int xl_str_starts(struct xl *x, int t, const char *p)
+{
+	struct str r = json_raw(x->j, t);
+	size_t pn = strlen(p);
+	if (!xl_has_bs(r))
+		return r.n >= pn && memcmp(r.p, p, pn) == 0;
+	buf_reset(&x->scratch);
+	if (json_unescape(r, &x->scratch))
+		return 0;
+	return buf_len(&x->scratch) >= pn && memcmp(buf_data(&x->scratch), p, pn) == 0;
+}
+
+static enum xl_blk xl_kind(const struct json *j, int t)
+{
+	if (json_str_eq(j, t, "text"))
+		return XL_B_TEXT;
+	if (json_str_eq(j, t, "image"))
+		return XL_B_IMAGE;
+	if (json_str_eq(j, t, "tool_use"))
+		return XL_B_TOOL_USE;
+	if (json_str_eq(j, t, "tool_result"))
+		return XL_B_TOOL_RESULT;
+	if (json_str_eq(j, t, "thinking"))
+		return XL_B_THINKING;
+	if (json_str_eq(j, t, "document"))
+		return XL_B_DOCUMENT;
+	return XL_B_OTHER;
+}
+
+/* Kind of a block already checked by xl_check_block. */
+static enum xl_blk xl_kind_of(const struct json *j, int blk)
+{
+	return xl_kind(j, json_get(j, blk, "type"));
+}
+
+/* Non-empty text of a text block, or -1. */
+static int xl_text_tok(const struct json *j, int blk)
+{
+	int t = json_get(j, blk, "text");
+	return json_is_str(j, t) && json_raw(j, t).n ? t : -1;
+}
+
+/* The data of a plain-text document (source.type "text"), or -1. */
+static int xl_doc_text(const struct json *j, int blk)
+{
+	int s = json_get(j, blk, "source"), d;
+	if (!json_is_obj(j, s) || !json_str_eq(j, json_get(j, s, "type"), "text"))
+		return -1;
+	d = json_get(j, s, "data");
+	return json_is_str(j, d) && json_raw(j, d).n ? d : -1;
+}
+
+/* An image source: 1 base64, 2 url, 0 a source with no Chat Completions
+ * form (file ids, future types); -1 no source object, -2 no string type,
+ * -3 base64 without string media_type and data, -4 url without string url. */
+static int xl_image(const struct json *j, int blk)
+{
+	int s = json_get(j, blk, "source"), t;
+	if (!json_is_obj(j, s))
+		return -1;
+	t = json_get(j, s, "type");
+	if (!json_is_str(j, t))
+		return -2;
+	if (json_str_eq(j, t, "base64"))
+		return json_is_str(j, json_get(j, s, "media_type")) &&
+		                       json_is_str(j, json_get(j, s, "data")) ?
+		               1 :
+		               -3;
+	if (json_str_eq(j, t, "url"))
+		return json_is_str(j, json_get(j, s, "url")) ? 2 : -4;
+	return 0;
+}
+
+/* ---- writing strings from raw pieces -------------------------------------------------
+ * Raw string bodies of a validated document are complete JSON string
+ * contents, so concatenating them (and plain ASCII such as "\\n\\n") between
+ * two quotes is a valid JSON string: no decoding, no copy. */
+
+static void xl_rs_open(struct xl *x)
+{
+	jw_raw(&x->w, "\"", 1);
+}
+
+static void xl_rs_add(struct xl *x, const char *p, size_t n)
+{
+	if (!x->w.err && n)
+		buf_append(x->out, p, n);
+}
+
+static void xl_rs_close(struct xl *x)
+{
+	if (!x->w.err)
+		buf_putc(x->out, '"');
+}
+
+/* A joined string: pieces separated by "\n\n"; first_sep goes before the
+ * first piece (for a prefix such as "[tool error]"). */
+struct xl_join {
+	struct xl *x;
+	int n;
+	const char *first_sep;
+};
+
+static void xl_join_open(struct xl_join *jn, struct xl *x, const char *prefix)
+{
+	jn->x = x;
+	jn->n = 0;
+	jn->first_sep = prefix ? " " : "";
+	xl_rs_open(x);
+	if (prefix)
+		xl_rs_add(x, prefix, strlen(prefix));
+}
+
+static void xl_join_add(struct xl_join *jn, struct str raw)
+{
+	if (!raw.n)
+		return;
+	if (jn->n++)
+		xl_rs_add(jn->x, XL_SEP, sizeof(XL_SEP) - 1);
+	else
+		xl_rs_add(jn->x, jn->first_sep, strlen(jn->first_sep));
+	xl_rs_add(jn->x, raw.p, raw.n);
+}
+
+/* ---- checks ---------------------------------------------------------------------------- */
+
+static int xl_check_image(struct xl *x, int blk, struct xl_at a)
+{
+	switch (xl_image(x->j, blk)) {
+	case -1: return xl_bfail(x, a, "image block needs a source object");
+	case -2: return xl_bfail(x, a, "image source needs a string type");
+	case -3: return xl_bfail(x, a, "base64 image source needs string media_type and data");
+	case -4: return xl_bfail(x, a, "url image source needs a string url");
+	default: return 0;
+	}
+}
+
+/* A block inside tool_result content: text and image are used, other typed
+ * blocks (tool_reference, search_result, document...) are dropped. */
+static int xl_check_inner(struct xl *x, int blk, struct xl_at a)
+{
+	const struct json *j = x->j;
+	int t;
+	if (!json_is_obj(j, blk))
+		return xl_bfail(x, a, "content block must be an object");
+	t = json_get(j, blk, "type");
+	if (!json_is_str(j, t))
+		return xl_bfail(x, a, "content block needs a string type");
+	switch (xl_kind(j, t)) {
+	case XL_B_TEXT:
+		if (!json_is_str(j, json_get(j, blk, "text")))
+			return xl_bfail(x, a, "text block needs a string text");
+		return 0;
+	case XL_B_IMAGE: return xl_check_image(x, blk, a);
+	default: return 0;
+	}
+}
+
+/* Check one message content block; returns its kind or -1 (400 set). */
+static int xl_check_block(struct xl *x, int blk, struct xl_at a)
+{
+	const struct json *j = x->j;
+	int t, v;
+	enum xl_blk k;
+	if (!json_is_obj(j, blk))
+		return xl_bfail(x, a, "content block must be an object");
+	t = json_get(j, blk, "type");
+	if (!json_is_str(j, t))
+		return xl_bfail(x, a, "content block needs a string type");
+	k = xl_kind(j, t);
+	switch (k) {
+	case XL_B_TEXT:
+		if (!json_is_str(j, json_get(j, blk, "text")))
+			return xl_bfail(x, a, "text block needs a string text");
+		break;
+	case XL_B_IMAGE:
+		if (xl_check_image(x, blk, a))
+			return -1;
+		break;
+	case XL_B_TOOL_USE:
+		if (!json_is_str(j, json_get(j, blk, "id")))
+			return xl_bfail(x, a, "tool_use block needs a string id");
+		if (!json_is_str(j, json_get(j, blk, "name")))
+			return xl_bfail(x, a, "tool_use block needs a string name");
+		v = xl_get(j, blk, "input");
+		if (v >= 0 && !json_is_obj(j, v))
+			return xl_bfail(x, a, "tool_use input must be an object");
+		break;
+	case XL_B_TOOL_RESULT:
+		if (!json_is_str(j, json_get(j, blk, "tool_use_id")))
+			return xl_bfail(x, a, "tool_result block needs a string tool_use_id");
+		v = xl_get(j, blk, "is_error");
+		if (v >= 0 && !json_is_bool(j, v))
+			return xl_bfail(x, a, "tool_result is_error must be a boolean");
+		v = xl_get(j, blk, "content");
+		if (v >= 0 && json_is_arr(j, v)) {
+			int e = v + 1, n = json_count(j, v);
+			for (int c = 0; c < n; c++, e = json_skip(j, e)) {
+				struct xl_at in = { a.m, a.b, c };
+				if (xl_check_inner(x, e, in))
+					return -1;
+			}
+		} else if (v >= 0 && !json_is_str(j, v)) {
+			return xl_bfail(x, a, "tool_result content must be a string or an array of content blocks");
+		}
+		break;
+	case XL_B_THINKING:
+		v = xl_get(j, blk, "thinking");
+		if (v >= 0 && !json_is_str(j, v))
+			return xl_bfail(x, a, "thinking block needs a string thinking");
+		break;
+	default:
+		break;
+	}
+	return (int)k;
+}
+
+/* ---- parts ----------------------------------------------------------------------------- */
+
+static void xl_text_part(struct xl *x, int text_tok)
+{
+	struct jw *w = &x->w;
+	jw_obj(w);
+	jw_key(w, "type");
+	jw_str(w, "text");
+	jw_key(w, "text");
+	{
+		struct str s = json_span(x->j, text_tok);
+		jw_raw(w, s.p, s.n);
+	}
+	jw_end_obj(w);
+}
+
+/* An image block (xl_image > 0) as an image_url part. */
+static void xl_image_part(struct xl *x, int blk)
+{
+	const struct json *j = x->j;
+	struct jw *w = &x->w;
+	int src = json_get(j, blk, "source");
+	jw_obj(w);
+	jw_key(w, "type");
+	jw_str(w, "image_url");
+	jw_key(w, "image_url");
+	jw_obj(w);
+	jw_key(w, "url");
+	if (xl_image(j, blk) == 1) {
+		struct str mt = json_raw(j, json_get(j, src, "media_type"));
+		struct str d = json_raw(j, json_get(j, src, "data"));
+		xl_rs_open(x);
+		xl_rs_add(x, "data:", 5);
+		xl_rs_add(x, mt.p, mt.n);
+		xl_rs_add(x, ";base64,", 8);
+		xl_rs_add(x, d.p, d.n);
+		xl_rs_close(x);
+	} else {
+		struct str u = json_span(j, json_get(j, src, "url"));
+		jw_raw(w, u.p, u.n);
+	}
+	jw_end_obj(w);
+	jw_end_obj(w);
+}
+
+static void xl_raw(struct xl *x, int tok)
+{
+	struct str s = json_span(x->j, tok);
+	jw_raw(&x->w, s.p, s.n);
+}
+
+/* ---- system ------------------------------------------------------------------------- */
+
+/* Text blocks of a system content array: check them and count the
+ * non-empty texts that are kept. drop_billing for the top-level system. */
+static int xl_system_count(struct xl *x, int arr, int m, int drop_billing)
+{
+	const struct json *j = x->j;
+	int e = arr + 1, n = json_count(j, arr), kept = 0;
+	for (int b = 0; b < n; b++, e = json_skip(j, e)) {
+		struct xl_at a = { m, b, -1 };
+		int t, tx;
+		if (!json_is_obj(j, e))
+			return xl_bfail(x, a, "content block must be an object");
+		t = json_get(j, e, "type");
+		if (!json_is_str(j, t))
+			return xl_bfail(x, a, "content block needs a string type");
+		if (xl_kind(j, t) != XL_B_TEXT)
+			continue;
+		tx = json_get(j, e, "text");
+		if (!json_is_str(j, tx))
+			return xl_bfail(x, a, "text block needs a string text");
+		if (json_raw(j, tx).n && !(drop_billing && xl_str_starts(x, tx, XL_BILLING)))
+			kept++;
+	}
+	return kept;
+}
+
+/* {"role":"system","content":...} from a string or text blocks; nothing
+ * when empty. m: the message index, or -1 for the top-level system. */
+static int xl_system(struct xl *x, int c, int m)
+{
+	const struct json *j = x->j;
+	struct jw *w = &x->w;
+	int drop = m < 0, kept;
+	if (json_is_str(j, c)) {
+		if (!json_raw(j, c).n)
+			return 0;
+		jw_obj(w);
+		jw_key(w, "role");
+		jw_str(w, "system");
+		jw_key(w, "content");
+		xl_raw(x, c);
+		jw_end_obj(w);
+		return 0;
+	}
+	kept = xl_system_count(x, c, m, drop);
+	if (kept <= 0)
+		return kept;
+	jw_obj(w);
+	jw_key(w, "role");
+	jw_str(w, "system");
+	jw_key(w, "content");
+	{
+		struct xl_join jn;
+		int e = c + 1, n = json_count(j, c);
+		xl_join_open(&jn, x, NULL);
+		for (int b = 0; b < n; b++, e = json_skip(j, e)) {
+			int tx;
+			if (xl_kind_of(j, e) != XL_B_TEXT)
+				continue;
+			tx = json_get(j, e, "text");
+			if (drop && xl_str_starts(x, tx, XL_BILLING))
+				continue;
+			xl_join_add(&jn, json_raw(j, tx));
+		}
+		xl_rs_close(x);
+	}
+	jw_end_obj(w);
+	return 0;
+}
+
+/* ---- user ---------------------------------------------------------------------------- */
+
+static int xl_user(struct xl *x, int m)
+{
+	const struct json *j = x->j;
+	struct jw *w = &x->w;
+	int c = json_get(j, x->mt[m], "content");
+	int e, n, parts = 0, images = 0, single = -1;
+
+	if (json_is_str(j, c)) {
+		if (!json_raw(j, c).n)
+			return 0;
+		jw_obj(w);
+		jw_key(w, "role");
+		jw_str(w, "user");
+		jw_key(w, "content");
+		xl_raw(x, c);
+		jw_end_obj(w);
+		return 0;
+	}
+	n = json_count(j, c);
+	e = c + 1;
+	for (int b = 0; b < n; b++, e = json_skip(j, e)) {
+		struct xl_at a = { m, b, -1 };
+		int k = xl_check_block(x, e, a), t;
+		if (k < 0)
+			return -1;
+		if (k == XL_B_TEXT && (t = xl_text_tok(j, e)) >= 0) {
+			parts++;
+			if (single < 0)
+				single = t;
+		} else if (k == XL_B_DOCUMENT && (t = xl_doc_text(j, e)) >= 0) {
+			parts++;
+			if (single < 0)
+				single = t;
+		} else if (k == XL_B_IMAGE && xl_image(j, e) > 0) {
+			parts++;
+			images++;
+		}
+	}
+	if (!parts)
+		return 0;
+	jw_obj(w);
+	jw_key(w, "role");
+	jw_str(w, "user");
+	jw_key(w, "content");
+	if (parts == 1 && !images) {
+		xl_raw(x, single);
+	} else {
+		jw_arr(w);
+		e = c + 1;
+		for (int b = 0; b < n; b++, e = json_skip(j, e)) {
+			enum xl_blk k = xl_kind_of(j, e);
+			int t;
+			if (k == XL_B_TEXT && (t = xl_text_tok(j, e)) >= 0)
+				xl_text_part(x, t);
+			else if (k == XL_B_DOCUMENT && (t = xl_doc_text(j, e)) >= 0)
+				xl_text_part(x, t);
+			else if (k == XL_B_IMAGE && xl_image(j, e) > 0)
+				xl_image_part(x, e);
+		}
+		jw_end_arr(w);
+	}
+	jw_end_obj(w);
+	return 0;
+}
+
+/* ---- tool results ---------------------------------------------------------------------- */
+
+/* Content of a tool message from a checked tool_result block. */
+static void xl_tool_content(struct xl *x, int blk)
+{
+	const struct json *j = x->j;
+	struct jw *w = &x->w;
+	int c = xl_get(j, blk, "content"), ev = xl_get(j, blk, "is_error"), err = 0;
+	const char *prefix;
+	struct xl_join jn;
+	int e, n, images = 0;
+
+	if (ev >= 0)
+		json_bool(j, ev, &err);
+	prefix = err ? "[tool error]" : NULL;
+	if (c < 0 || json_is_str(j, c)) {
+		xl_join_open(&jn, x, prefix);
+		if (c >= 0)
+			xl_join_add(&jn, json_raw(j, c));
+		xl_rs_close(x);
+		return;
+	}
+	n = json_count(j, c);
+	e = c + 1;
+	for (int k = 0; k < n; k++, e = json_skip(j, e))
+		if (xl_kind_of(j, e) == XL_B_IMAGE && xl_image(j, e) > 0)
+			images++;
+	e = c + 1;
+	if (!images) {
+		xl_join_open(&jn, x, prefix);
+		for (int k = 0; k < n; k++, e = json_skip(j, e))
+			if (xl_kind_of(j, e) == XL_B_TEXT)
+				xl_join_add(&jn, json_raw(j, json_get(j, e, "text")));
+		xl_rs_close(x);
+		return;
+	}
+	jw_arr(w);
+	if (prefix) {
+		jw_obj(w);
+		jw_key(w, "type");
+		jw_str(w, "text");
+		jw_key(w, "text");
+		jw_str(w, prefix);
+		jw_end_obj(w);
+	}
+	for (int k = 0; k < n; k++, e = json_skip(j, e)) {
+		enum xl_blk bk = xl_kind_of(j, e);
+		int t;
+		if (bk == XL_B_TEXT && (t = xl_text_tok(j, e)) >= 0)
+			xl_text_part(x, t);
+		else if (bk == XL_B_IMAGE && xl_image(j, e) > 0)
+			xl_image_part(x, e);
+	}
+	jw_end_arr(w);
+}
+
+static int xl_ent_cmp(const void *pa, const void *pb)
+{
+	const struct xl_ent *a = pa, *b = pb;
+	size_t n = a->n < b->n ? a->n : b->n;
+	int c = n ? memcmp(a->id, b->id, n) : 0;
+	if (c)
+		return c;
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int xl_ent_same(const struct xl_ent *a, const struct xl_ent *b)
+{
+	return a->n == b->n && (!a->n || memcmp(a->id, b->id, a->n) == 0);
+}
+
+static void xl_ent_set(struct xl *x, struct xl_ent *en, int id_tok)
+{
+	struct str r = json_raw(x->j, id_tok);
+	en->esc = xl_has_bs(r);
+	if (!en->esc) {
+		en->id = r.p;
+		en->n = r.n;
+		return;
+	}
+	en->off = buf_len(&x->ids);
+	json_unescape(r, &x->ids);   /* checked once, through ids.err */
+	en->n = buf_len(&x->ids) - en->off;
+}
+
+/* The tool calls of assistant message m and, for each, its result among
+ * the user messages m+1 .. end-1. Sorting calls and results together by id
+ * pairs them in O(n log n) however hostile the history. On success *pc and
+ * *pnc hold the calls (free *pc). */
+static int xl_exchange(struct xl *x, int m, int end, struct xl_call **pc, int *pnc)
+{
+	const struct json *j = x->j;
+	int c = json_get(j, x->mt[m], "content");
+	int n = json_count(j, c), e, nc = 0, seq = 0;
+	size_t cap, ne = 0;
+	struct xl_call *calls = NULL;
+	struct xl_ent *ents = NULL;
+
+	*pc = NULL;
+	*pnc = 0;
+	/* check every block of the turn; count the calls */
+	e = c + 1;
+	for (int b = 0; b < n; b++, e = json_skip(j, e)) {
+		struct xl_at a = { m, b, -1 };
+		int k = xl_check_block(x, e, a);
+		if (k < 0)
+			return -1;
+		nc += k == XL_B_TOOL_USE;
+	}
+	if (!nc)
+		return 0;
+	cap = (size_t)nc;
+	for (int k = m + 1; k < end; k++) {
+		int uc = json_get(j, x->mt[k], "content");
+		if (x->mr[k] == XL_USER && json_is_arr(j, uc))
+			cap += (size_t)json_count(j, uc);
+	}
+	calls = calloc((size_t)nc, sizeof(*calls));
+	ents = calloc(cap, sizeof(*ents));
+	if (!calls || !ents) {
+		free(calls);
+		free(ents);
+		return xl_fail(x, "out of memory");
+	}
+	buf_reset(&x->ids);
+	nc = 0;
+	e = c + 1;
+	for (int b = 0; b < n; b++, e = json_skip(j, e)) {
+		if (xl_kind_of(j, e) != XL_B_TOOL_USE)
+			continue;
+		calls[nc].blk = e;
+		calls[nc].res = -1;
+		ents[ne].kind = 0;
+		ents[ne].seq = nc++;
+		xl_ent_set(x, &ents[ne++], json_get(j, e, "id"));
+	}
+	/* results: unchecked here (their own message reports its errors); a
+	 * block that is no well-formed tool_result is simply not a candidate */
+	for (int k = m + 1; k < end; k++) {
+		int uc = json_get(j, x->mt[k], "content"), un;
+		if (x->mr[k] != XL_USER || !json_is_arr(j, uc))
+			continue;
+		un = json_count(j, uc);
+		e = uc + 1;
+		for (int b = 0; b < un; b++, e = json_skip(j, e)) {
+			int id = json_get(j, e, "tool_use_id");
+			if (!json_str_eq(j, json_get(j, e, "type"), "tool_result") || !json_is_str(j, id))
+				continue;
+			ents[ne].kind = 1;
+			ents[ne].seq = seq++;
+			ents[ne].blk = e;
+			ents[ne].m = k;
+			ents[ne].b = b;
+			xl_ent_set(x, &ents[ne++], id);
+		}
+	}
+	if (x->ids.err) {
+		free(calls);
+		free(ents);
+		return xl_fail(x, "out of memory");
+	}
+	for (size_t i = 0; i < ne; i++)
+		if (ents[i].esc)
+			ents[i].id = buf_data(&x->ids) + ents[i].off;
+	qsort(ents, ne, sizeof(*ents), xl_ent_cmp);
+	/* within a group of one id: calls first, then results, each in order */
+	for (size_t g = 0, h; g < ne; g = h) {
+		int first = -1, res = -1;
+		for (h = g; h < ne && xl_ent_same(&ents[g], &ents[h]); h++) {
+			if (ents[h].kind == 0 && first < 0)
+				first = ents[h].seq;
+			else if (ents[h].kind == 0)
+				calls[ents[h].seq].dup = 1;
+			else if (res < 0)
+				res = (int)h;
+		}
+		if (first >= 0 && res >= 0) {
+			calls[first].res = ents[res].blk;
+			calls[first].rm = ents[res].m;
+			calls[first].rb = ents[res].b;
+		}
+	}
+	free(ents);
+	*pc = calls;
+	*pnc = nc;
+	return 0;
+}
+
+/* ---- assistant ----------------------------------------------------------------------- */
+
+/* "arguments": the input object as compact JSON text, in a JSON string. */
+static void xl_arguments(struct xl *x, int blk)
+{
+	const struct json *j = x->j;
+	int in = xl_get(j, blk, "input");
+	struct str s;
+	int inside = 0, esc = 0, ws = 0;
+
+	if (in < 0) {
+		jw_str(&x->w, "{}");
+		return;
+	}
+	s = json_span(j, in);
+	for (size_t i = 0; i < s.n && !ws; i++) {
+		char ch = s.p[i];
+		if (inside) {
+			if (esc)
+				esc = 0;
+			else if (ch == '\\')
+				esc = 1;
+			else if (ch == '"')
+				inside = 0;
+		} else if (ch == '"') {
+			inside = 1;
+		} else if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+			ws = 1;
+		}
+	}
+	if (!ws) {
+		jw_strn(&x->w, s.p, s.n);
+		return;
+	}
+	/* drop the whitespace between tokens: the document is valid JSON, so
+	 * what remains is the same value, compact */
+	buf_reset(&x->scratch);
+	inside = esc = 0;
+	for (size_t i = 0, run = 0; i <= s.n; i++) {
+		char ch = i < s.n ? s.p[i] : ' ';
+		int drop = 0;
+		if (inside) {
+			if (esc)
+				esc = 0;
+			else if (ch == '\\')
+				esc = 1;
+			else if (ch == '"')
+				inside = 0;
+		} else if (ch == '"') {
+			inside = 1;
+		} else if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+			drop = 1;
+		}
+		if (drop) {
+			buf_append(&x->scratch, s.p + run, i - run);
+			run = i + 1;
+		}
+	}
+	if (x->scratch.err) {
+		x->w.err = x->scratch.err;
+		return;
+	}
+	jw_strn(&x->w, buf_data(&x->scratch), buf_len(&x->scratch));
+}
+
+static int xl_assistant(struct xl *x, int m, int end)
+{
+	const struct json *j = x->j;
+	struct jw *w = &x->w;
+	int c = json_get(j, x->mt[m], "content");
+	struct xl_call *calls;
+	int nc, n, e, texts = 0, thinking = 0, single = -1, live = 0;
+
+	if (json_is_str(j, c)) {
+		if (!json_raw(j, c).n)
+			return 0;
+		jw_obj(w);
+		jw_key(w, "role");
+		jw_str(w, "assistant");
+		jw_key(w, "content");
+		xl_raw(x, c);
+		jw_end_obj(w);
+		return 0;
+	}
+	if (xl_exchange(x, m, end, &calls, &nc))
+		return -1;
+	n = json_count(j, c);
+	e = c + 1;
+	for (int b = 0; b < n; b++, e = json_skip(j, e)) {
+		enum xl_blk k = xl_kind_of(j, e);
+		int t;
+		if (k == XL_B_TEXT && (t = xl_text_tok(j, e)) >= 0) {
+			texts++;
+			if (single < 0)
+				single = t;
+		}
+		thinking |= k == XL_B_THINKING;
+	}
+	for (int i = 0; i < nc; i++)
+		live += !calls[i].dup;
+	if (!texts && !live) {
+		free(calls);
+		return 0;
+	}
+	jw_obj(w);
+	jw_key(w, "role");
+	jw_str(w, "assistant");
+	jw_key(w, "content");
+	if (!texts) {
+		jw_null(w);
+	} else if (texts == 1) {
+		xl_raw(x, single);
+	} else {
+		jw_arr(w);
+		e = c + 1;
+		for (int b = 0; b < n; b++, e = json_skip(j, e)) {
+			int t;
+			if (xl_kind_of(j, e) == XL_B_TEXT && (t = xl_text_tok(j, e)) >= 0)
+				xl_text_part(x, t);
+		}
+		jw_end_arr(w);
+	}
+	if (thinking) {
+		struct xl_join jn;
+		jw_key(w, "reasoning_content");
+		xl_join_open(&jn, x, NULL);
+		e = c + 1;
+		for (int b = 0; b < n; b++, e = json_skip(j, e)) {
+			int t;
+			if (xl_kind_of(j, e) == XL_B_THINKING && (t = xl_get(j, e, "thinking")) >= 0)
+				xl_join_add(&jn, json_raw(j, t));
+		}
+		xl_rs_close(x);
+	}
+	if (live) {
+		jw_key(w, "tool_calls");
+		jw_arr(w);
+		for (int i = 0; i < nc; i++) {
+			if (calls[i].dup)
+				continue;
+			jw_obj(w);
+			jw_key(w, "id");
+			xl_raw(x, json_get(j, calls[i].blk, "id"));
+			jw_key(w, "type");
+			jw_str(w, "function");
+			jw_key(w, "function");
+			jw_obj(w);
+			jw_key(w, "name");
+			xl_raw(x, json_get(j, calls[i].blk, "name"));
+			jw_key(w, "arguments");
+			xl_arguments(x, calls[i].blk);
+			jw_end_obj(w);
+			jw_end_obj(w);
+		}
+		jw_end_arr(w);
+	}
+	jw_end_obj(w);
+
+	/* one tool message per call, right here, in tool_calls order */
+	for (int i = 0; i < nc; i++) {
+		if (calls[i].dup)
+			continue;
+		if (calls[i].res >= 0) {
+			struct xl_at a = { calls[i].rm, calls[i].rb, -1 };
+			if (xl_check_block(x, calls[i].res, a) < 0) {
+				free(calls);
+				return -1;
+			}
+		}
+		jw_obj(w);
+		jw_key(w, "role");
+		jw_str(w, "tool");
+		jw_key(w, "tool_call_id");
+		xl_raw(x, json_get(j, calls[i].blk, "id"));
+		jw_key(w, "content");
+		if (calls[i].res >= 0)
+			xl_tool_content(x, calls[i].res);
+		else
+			jw_str(w, XL_PLACEHOLDER);
+		jw_end_obj(w);
+	}
+	free(calls);
+	return 0;
+}
+
+/* ---- messages ------------------------------------------------------------------------ */
+
+static int xl_messages(struct xl *x, int msgs)
+{
+	const struct json *j = x->j;
+	int n = json_count(j, msgs), e = msgs + 1;
+
+	x->mt = malloc((size_t)(n ? n : 1) * sizeof(*x->mt));
+	x->mr = malloc((size_t)(n ? n : 1));
+	if (!x->mt || !x->mr)
+		return xl_fail(x, "out of memory");
+	for (int m = 0; m < n; m++, e = json_skip(j, e)) {
+		int r, c;
+		if (!json_is_obj(j, e))
+			return xl_fail(x, "messages.%d: must be an object", m);
+		r = json_get(j, e, "role");
+		if (json_str_eq(j, r, "user"))
+			x->mr[m] = XL_USER;
+		else if (json_str_eq(j, r, "assistant"))
+			x->mr[m] = XL_ASSISTANT;
+		else if (json_str_eq(j, r, "system"))
+			x->mr[m] = XL_SYSTEM;
+		else
+			return xl_fail(x, "messages.%d.role: must be \"user\", \"assistant\" or \"system\"", m);
+		c = json_get(j, e, "content");
+		if (!json_is_str(j, c) && !json_is_arr(j, c))
+			return xl_fail(x, "messages.%d.content: must be a string or an array of content blocks", m);
+		x->mt[m] = e;
+	}
+	for (int m = 0, end = 0; m < n; m++) {
+		int rc;
+		switch (x->mr[m]) {
+		case XL_USER:
+			rc = xl_user(x, m);
+			break;
+		case XL_SYSTEM:
+			rc = xl_system(x, json_get(j, x->mt[m], "content"), m);
+			break;
+		default:
+			if (end <= m)
+				for (end = m + 1; end < n && x->mr[end] != XL_ASSISTANT; end++)
+					;
+			rc = xl_assistant(x, m, end);
+			break;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- top-level fields ------------------------------------------------------------------ */
+
+struct xl_params {
+	int model;              /* request model (when o->model_name is NULL) */
+	int has_max;
+	long long max_tokens;
+	int temperature, top_p, stop, nstop;
+	int tools, ntools;
+	int tool_choice;        /* the object, or -1 */
+	int parallel_off;
+	const char *effort;
+	int schema;             /* response_format schema, or -1 */
+	int user;
+};
+
+static int xl_number(struct xl *x, const char *key, int *tok)
+{
+	*tok = xl_get(x->j, 0, key);
+	if (*tok >= 0 && !json_is_num(x->j, *tok))
+		return xl_fail(x, "%s: must be a number", key);
+	return 0;
+}
+
+/* An Anthropic effort word mapped to OpenAI's, or NULL when unknown. */
+static const char *xl_effort_word(const struct json *j, int t)
+{
+	if (json_str_eq(j, t, "low"))
+		return "low";
+	if (json_str_eq(j, t, "medium"))
+		return "medium";
+	if (json_str_eq(j, t, "high") || json_str_eq(j, t, "max"))
+		return "high";
+	return NULL;
+}
+
+/* output_config.effort of object holder (a message or the body), mapped;
+ * NULL when absent or unknown. */
+static int xl_effort_of(struct xl *x, int holder, const char *where, const char **eff)
+{
+	const struct json *j = x->j;
+	int oc = xl_get(j, holder, "output_config"), ef;
+	*eff = NULL;
+	if (oc < 0)
+		return 0;
+	if (!json_is_obj(j, oc))
+		return xl_fail(x, "%soutput_config: must be an object", where);
+	ef = xl_get(j, oc, "effort");
+	if (ef >= 0 && !json_is_str(j, ef))
+		return xl_fail(x, "%soutput_config.effort: must be a string", where);
+	*eff = ef >= 0 ? xl_effort_word(j, ef) : NULL;
+	return 0;
+}
+
+static int xl_reasoning(struct xl *x, const struct xl_oai_opts *o, int msgs, struct xl_params *p)
+{
+	const struct json *j = x->j;
+	int th = xl_get(j, 0, "thinking"), ty = -1, bt = -1, n = json_count(j, msgs);
+	long long budget = 0;
+	const char *eff = NULL, *top = NULL;
+	char where[48];
+
+	if (th >= 0) {
+		if (!json_is_obj(j, th))
+			return xl_fail(x, "thinking: must be an object");
+		ty = xl_get(j, th, "type");
+		if (ty >= 0 && !json_is_str(j, ty))
+			return xl_fail(x, "thinking.type: must be a string");
+		bt = xl_get(j, th, "budget_tokens");
+		if (bt >= 0 && json_int(j, bt, &budget))
+			return xl_fail(x, "thinking.budget_tokens: must be an integer");
+	}
+	/* a per-message output_config on the last turn wins (per-turn control) */
+	if (xl_effort_of(x, 0, "", &top))
+		return -1;
+	if (n > 0) {
+		int last = json_at(j, msgs, (size_t)n - 1);
+		snprintf(where, sizeof(where), "messages.%d.", n - 1);
+		if (json_is_obj(j, last) && xl_effort_of(x, last, where, &eff))
+			return -1;
+	}
+	if (!eff)
+		eff = top;
+
+	if (o->reasoning_effort && o->reasoning_effort[0]) {
+		p->effort = strcmp(o->reasoning_effort, "max") == 0 ? "high" : o->reasoning_effort;
+		return 0;
+	}
+	if (json_str_eq(j, ty, "disabled"))
+		return 0;
+	if (eff) {
+		p->effort = eff;
+		return 0;
+	}
+	if (bt >= 0) {
+		p->effort = budget < 4096 ? "low" : budget < 16384 ? "medium" : "high";
+		return 0;
+	}
+	if (json_str_eq(j, ty, "adaptive") || json_str_eq(j, ty, "enabled"))
+		p->effort = "medium";
+	return 0;
+}
+
+static int xl_tools(struct xl *x, struct xl_params *p)
+{
+	const struct json *j = x->j;
+	int t = xl_get(j, 0, "tools"), e, n, tc, v;
+
+	p->tools = t;
+	p->ntools = 0;
+	if (t >= 0) {
+		if (!json_is_arr(j, t))
+			return xl_fail(x, "tools: must be an array");
+		n = json_count(j, t);
+		e = t + 1;
+		for (int i = 0; i < n; i++, e = json_skip(j, e)) {
+			int s, d;
+			if (!json_is_obj(j, e))
+				return xl_fail(x, "tools.%d: must be an object", i);
+			s = xl_get(j, e, "input_schema");
+			if (s < 0)
+				continue; /* server tool (web_search...): no function form */
+			if (!json_is_obj(j, s))
+				return xl_fail(x, "tools.%d.input_schema: must be an object", i);
+			if (!json_is_str(j, json_get(j, e, "name")))
+				return xl_fail(x, "tools.%d: needs a string name", i);
+			d = xl_get(j, e, "description");
+			if (d >= 0 && !json_is_str(j, d))
+				return xl_fail(x, "tools.%d.description: must be a string", i);
+			p->ntools++;
+		}
+	}
+	tc = xl_get(j, 0, "tool_choice");
+	p->tool_choice = tc;
+	p->parallel_off = 0;
+	if (tc < 0)
+		return 0;
+	if (!json_is_obj(j, tc))
+		return xl_fail(x, "tool_choice: must be an object");
+	v = json_get(j, tc, "type");
+	if (!json_is_str(j, v))
+		return xl_fail(x, "tool_choice.type: must be a string");
+	if (json_str_eq(j, v, "tool")) {
+		if (!json_is_str(j, json_get(j, tc, "name")))
+			return xl_fail(x, "tool_choice: type \"tool\" needs a string name");
+	} else if (!json_str_eq(j, v, "auto") && !json_str_eq(j, v, "any") &&
+	           !json_str_eq(j, v, "none")) {
+		return xl_fail(x, "tool_choice.type: must be \"auto\", \"any\", \"tool\" or \"none\"");
+	}
+	v = xl_get(j, tc, "disable_parallel_tool_use");
+	if (v >= 0 && json_bool(j, v, &p->parallel_off))
+		return xl_fail(x, "tool_choice.disable_parallel_tool_use: must be a boolean");
+	return 0;
+}
+
+/* Every top-level field but messages, checked before the heavy work. */
+static int xl_params(struct xl *x, const struct xl_oai_opts *o, int msgs, struct xl_params *p)
+{
+	const struct json *j = x->j;
+	int v;
+
+	memset(p, 0, sizeof(*p));
+	p->model = -1;
+	p->schema = -1;
+	p->user = -1;
+	if (!o->model_name) {
+		p->model = xl_get(j, 0, "model");
+		if (!json_is_str(j, p->model))
+			return xl_fail(x, "model: must be a string");
+	}
+	v = xl_get(j, 0, "max_tokens");
+	if (v >= 0) {
+		if (json_int(j, v, &p->max_tokens))
+			return xl_fail(x, "max_tokens: must be an integer");
+		if (p->max_tokens < 1)
+			return xl_fail(x, "max_tokens: must be at least 1");
+		p->has_max = 1;
+		if (o->max_tokens_cap > 0 && p->max_tokens > o->max_tokens_cap)
+			p->max_tokens = o->max_tokens_cap;
+	} else if (o->max_tokens_cap > 0) {
+		p->has_max = 1;
+		p->max_tokens = o->max_tokens_cap;
+	}
+	if (xl_number(x, "temperature", &p->temperature) || xl_number(x, "top_p", &p->top_p))
+		return -1;
+	p->stop = xl_get(j, 0, "stop_sequences");
+	if (p->stop >= 0) {
+		int e = p->stop + 1;
+		if (!json_is_arr(j, p->stop))
+			return xl_fail(x, "stop_sequences: must be an array of strings");
+		p->nstop = json_count(j, p->stop);
+		for (int i = 0; i < p->nstop; i++, e = json_skip(j, e))
+			if (!json_is_str(j, e))
+				return xl_fail(x, "stop_sequences.%d: must be a string", i);
+	}
+	if (xl_tools(x, p) || xl_reasoning(x, o, msgs, p))
+		return -1;
+	v = xl_get(j, 0, "output_config");
+	v = v >= 0 ? xl_get(j, v, "format") : -1; /* output_config checked by xl_reasoning */
+	if (v >= 0 && !json_is_obj(j, v))
+		return xl_fail(x, "output_config.format: must be an object");
+	if (v < 0) {
+		v = xl_get(j, 0, "output_format"); /* the structured-outputs beta spelling */
+		if (v >= 0 && !json_is_obj(j, v))
+			return xl_fail(x, "output_format: must be an object");
+	}
+	if (v >= 0 && json_str_eq(j, json_get(j, v, "type"), "json_schema") &&
+	    json_is_obj(j, xl_get(j, v, "schema")))
+		p->schema = xl_get(j, v, "schema");
+	v = xl_get(j, 0, "metadata");
+	if (v >= 0) {
+		if (!json_is_obj(j, v))
+			return xl_fail(x, "metadata: must be an object");
+		p->user = xl_get(j, v, "user_id");
+		if (p->user >= 0 && !json_is_str(j, p->user))
+			return xl_fail(x, "metadata.user_id: must be a string");
+	}
+	return 0;
+}
+
+static void xl_write_tools(struct xl *x, const struct xl_params *p)
+{
+	const struct json *j = x->j;
+	struct jw *w = &x->w;
+	int e = p->tools + 1, n = json_count(j, p->tools), v;
+
+	jw_key(w, "tools");
+	jw_arr(w);
+	for (int i = 0; i < n; i++, e = json_skip(j, e)) {
+		int s = xl_get(j, e, "input_schema"), d = xl_get(j, e, "description");
+		if (s < 0)
+			continue;
+		jw_obj(w);
+		jw_key(w, "type");
+		jw_str(w, "function");
+		jw_key(w, "function");
+		jw_obj(w);
+		jw_key(w, "name");
+		xl_raw(x, json_get(j, e, "name"));
+		if (d >= 0) {
+			jw_key(w, "description");
+			xl_raw(x, d);
+		}
+		jw_key(w, "parameters");
+		xl_raw(x, s);
+		jw_end_obj(w);
+		jw_end_obj(w);
+	}
+	jw_end_arr(w);
+	if (p->tool_choice >= 0) {
+		v = json_get(j, p->tool_choice, "type");
+		jw_key(w, "tool_choice");
+		if (json_str_eq(j, v, "auto")) {
+			jw_str(w, "auto");
+		} else if (json_str_eq(j, v, "any")) {
+			jw_str(w, "required");
+		} else if (json_str_eq(j, v, "none")) {
+			jw_str(w, "none");
+		} else {
+			jw_obj(w);
+			jw_key(w, "type");
+			jw_str(w, "function");
+			jw_key(w, "function");
+			jw_obj(w);
+			jw_key(w, "name");
+			xl_raw(x, json_get(j, p->tool_choice, "name"));
+			jw_end_obj(w);
+			jw_end_obj(w);
+		}
+		if (p->parallel_off) {
+			jw_key(w, "parallel_tool_calls");
+			jw_bool(w, 0);
+		}
+	}
+}
+
+static int xl_body(struct xl *x, const struct xl_oai_opts *o)
+{
+	const struct json *j = x->j;
+	struct jw *w = &x->w;
+	struct xl_params p;
+	int msgs = json_get(j, 0, "messages"), sys;
+
+	if (msgs < 0)
+		return xl_fail(x, "messages: required");
+	if (!json_is_arr(j, msgs))
+		return xl_fail(x, "messages: must be an array");
+	sys = xl_get(j, 0, "system");
+	if (sys >= 0 && !json_is_str(j, sys) && !json_is_arr(j, sys))
+		return xl_fail(x, "system: must be a string or an array of text blocks");
+	if (xl_params(x, o, msgs, &p))
+		return -1;
+
+	jw_obj(w);
+	jw_key(w, "model");
+	if (o->model_name)
+		jw_str(w, o->model_name);
+	else
+		xl_raw(x, p.model);
+	jw_key(w, "messages");
+	jw_arr(w);
+	if (sys >= 0 && xl_system(x, sys, -1))
+		return -1;
+	if (xl_messages(x, msgs))
+		return -1;
+	jw_end_arr(w);
+	if (p.has_max) {
+		jw_key(w, o->use_max_completion_tokens ? "max_completion_tokens" : "max_tokens");
+		jw_int(w, p.max_tokens);
+	}
+	jw_key(w, "stream");
+	jw_bool(w, o->stream);
+	if (o->stream) {
+		jw_key(w, "stream_options");
+		jw_obj(w);
+		jw_key(w, "include_usage");
+		jw_bool(w, 1);
+		jw_end_obj(w);
+	}
+	if (o->has_temperature) {
+		jw_key(w, "temperature");
+		jw_double(w, o->temperature);
+	} else if (p.temperature >= 0) {
+		jw_key(w, "temperature");
+		xl_raw(x, p.temperature);
+	}
+	if (p.top_p >= 0) {
+		jw_key(w, "top_p");
+		xl_raw(x, p.top_p);
+	}
+	if (p.nstop > 0) {
+		int e = p.stop + 1;
+		jw_key(w, "stop");
+		jw_arr(w);
+		for (int i = 0; i < p.nstop; i++, e = json_skip(j, e))
+			xl_raw(x, e);
+		jw_end_arr(w);
+	}
+	if (p.ntools > 0)
+		xl_write_tools(x, &p);
+	if (p.effort) {
+		jw_key(w, "reasoning_effort");
+		jw_str(w, p.effort);
+	}
+	if (p.schema >= 0) {
+		jw_key(w, "response_format");
+		jw_obj(w);
+		jw_key(w, "type");
+		jw_str(w, "json_schema");
+		jw_key(w, "json_schema");
+		jw_obj(w);
+		jw_key(w, "name");
+		jw_str(w, "output");
+		jw_key(w, "schema");
+		xl_raw(x, p.schema);
+		jw_key(w, "strict");
+		jw_bool(w, 0);
+		jw_end_obj(w);
+		jw_end_obj(w);
+	}
+	if (p.user >= 0) {
+		jw_key(w, "user");
+		xl_raw(x, p.user);
+	}
+	jw_end_obj(w);
+	return 0;
+}
+
+/* ---- extra_body deep merge ----------------------------------------------------------- */
+
+/* Raw (escaped) keys equal after unescaping. */
+static int xl_key_eq(struct xl *x, struct str a, struct str b)
+{
+	size_t la;
+	if (!xl_has_bs(a) && !xl_has_bs(b))
+		return a.n == b.n && (!a.n || memcmp(a.p, b.p, a.n) == 0);
+	buf_reset(&x->scratch);
+	if (json_unescape(a, &x->scratch))
+		return 0;
+	la = buf_len(&x->scratch);
+	if (json_unescape(b, &x->scratch))
+		return 0;
+	return buf_len(&x->scratch) == 2 * la &&
+	       memcmp(buf_data(&x->scratch), buf_data(&x->scratch) + la, la) == 0;
+}
+
+static void xl_put_key(struct xl *x, struct jw *w, struct str raw)
+{
+	buf_reset(&x->scratch);
+	if (json_unescape(raw, &x->scratch)) {
+		w->err = JW_ERR_MISUSE;
+		return;
+	}
+	jw_keyn(w, buf_data(&x->scratch) ? buf_data(&x->scratch) : "", buf_len(&x->scratch));
+}
+
+/* Write object ao of a with object bo of b merged in. For each key of b
+ * (the last of duplicates wins): both values objects -> merged; otherwise
+ * b's value replaces a's, in a's place (a's earlier duplicates of that key
+ * go). Keys a lacks follow in b's order. O(|a| * |b|): b is config. */
+static int xl_merge_obj(struct xl *x, struct jw *w, const struct json *a, int ao,
+                        const struct json *b, int bo, int depth)
+{
+	int na = json_count(a, ao), nb = json_count(b, bo), ka, kb, rc = 0;
+	int *bk, *last_a;
+
+	if (depth > XL_MERGE_DEPTH)
+		return xl_fail(x, "extra_body: nested too deeply to merge");
+	bk = malloc((size_t)(nb ? nb : 1) * sizeof(*bk));
+	last_a = malloc((size_t)(nb ? nb : 1) * sizeof(*last_a));
+	if (!bk || !last_a) {
+		free(bk);
+		free(last_a);
+		return xl_fail(x, "out of memory");
+	}
+	kb = bo + 1;
+	for (int i = 0; i < nb; i++, kb = json_skip(b, kb + 1)) {
+		bk[i] = kb;
+		last_a[i] = -1;
+		ka = ao + 1;
+		for (int k = 0; k < na; k++, ka = json_skip(a, ka + 1))
+			if (xl_key_eq(x, json_raw(a, ka), json_raw(b, kb)))
+				last_a[i] = ka;
+	}
+	jw_obj(w);
+	ka = ao + 1;
+	for (int k = 0; k < na && !rc; k++, ka = json_skip(a, ka + 1)) {
+		struct str key = json_raw(a, ka), s;
+		int hit = -1;
+		for (int i = 0; i < nb; i++)
+			if (last_a[i] >= 0 && xl_key_eq(x, key, json_raw(b, bk[i])))
+				hit = i; /* the last of b's duplicates */
+		if (hit >= 0 && last_a[hit] != ka)
+			continue; /* a later copy of this key carries the merge */
+		xl_put_key(x, w, key);
+		if (hit < 0) {
+			s = json_span(a, ka + 1);
+			jw_raw(w, s.p, s.n);
+		} else if (json_is_obj(a, ka + 1) && json_is_obj(b, bk[hit] + 1)) {
+			rc = xl_merge_obj(x, w, a, ka + 1, b, bk[hit] + 1, depth + 1);
+		} else {
+			s = json_span(b, bk[hit] + 1);
+			jw_raw(w, s.p, s.n);
+		}
+	}
+	for (int i = 0; i < nb && !rc; i++) {
+		int later = 0;
+		struct str s;
+		if (last_a[i] >= 0)
+			continue;
+		for (int k = i + 1; k < nb && !later; k++)
+			later = xl_key_eq(x, json_raw(b, bk[i]), json_raw(b, bk[k]));
+		if (later)
+			continue;
+		xl_put_key(x, w, json_raw(b, bk[i]));
+		s = json_span(b, bk[i] + 1);
+		jw_raw(w, s.p, s.n);
+	}
+	jw_end_obj(w);
+	free(bk);
+	free(last_a);
+	return rc;
+}
+
+static int xl_merge(struct xl *x, struct buf *out, struct buf *base, const char *extra)
+{
+	struct json a, b;
+	struct jw w;
+	int rc;
+
+	if (json_parse(&b, extra, strlen(extra)) || !json_is_obj(&b, 0)) {
+		json_free(&b);
+		return xl_fail(x, "extra_body: must be a JSON object");
+	}
+	if (json_parse(&a, buf_data(base), buf_len(base))) {
+		json_free(&b);
+		return xl_fail(x, "converted request too large to merge extra_body");
+	}
+	jw_init(&w, out);
+	rc = xl_merge_obj(x, &w, &a, 0, &b, 0, 0);
+	if (!rc && (jw_finish(&w) || out->err))
+		rc = out->err ? -1 : xl_fail(x, "extra_body: could not be merged");
+	json_free(&a);
+	json_free(&b);
+	return rc;
+}
+
+/* ---- entry ------------------------------------------------------------------------- */
+
+/* see xl_anth_oai.h */
+int xl_anth_to_oai(struct str body, const struct xl_oai_opts *o, struct buf *out, char *err,
+                   size_t errlen)
+{
+	struct xl x;
+	struct json j = { NULL, 0, NULL, 0 };
+	struct buf base;
+	int merge = o && o->extra_body && o->extra_body[0];
+	size_t keep = buf_len(out);
+	int rc = -1;
+
+	memset(&x, 0, sizeof(x));
+	x.err = err;
+	x.errlen = errlen;
+	if (err && errlen)
+		err[0] = 0;
+	buf_init(&x.ids, body.n + 16);
+	buf_init(&x.scratch, body.n + (merge ? strlen(o->extra_body) : 0) + 16);
+	buf_init(&base, out->max);
+	x.j = &j;
+	x.out = merge ? &base : out;
+	if (!o) {
+		xl_fail(&x, "no conversion options");
+		goto done;
+	}
+	if (json_parse(&j, body.p, body.n)) {
+		size_t off = 0, i = 0;
+		while (i < body.n && (body.p[i] == ' ' || body.p[i] == '\t' || body.p[i] == '\r' ||
+		                      body.p[i] == '\n'))
+			i++;
+		if (json_validate(body.p, body.n, &off))
+			xl_fail(&x, "request body is not valid JSON (error at byte %zu)", off);
+		else if (i < body.n && body.p[i] == '{')
+			xl_fail(&x, "request body has too many JSON tokens to convert");
+		else
+			xl_fail(&x, "request body must be a JSON object");
+		goto done;
+	}
+	if (!json_is_obj(&j, 0)) {
+		xl_fail(&x, "request body must be a JSON object");
+		goto done;
+	}
+	jw_init(&x.w, x.out);
+	if (xl_body(&x, o))
+		goto done;
+	if (jw_finish(&x.w) || x.out->err || x.scratch.err) {
+		int e = x.out->err ? x.out->err : x.scratch.err ? x.scratch.err : x.w.err;
+		if (e == BUF_NOMEM || e == BUF_TOOBIG) {
+			if (!out->err)
+				out->err = e;
+			xl_fail(&x, e == BUF_NOMEM ? "out of memory" : "converted request too large");
+		} else {
+			xl_fail(&x, "request could not be converted");
+		}
+		goto done;
+	}
+	if (merge && xl_merge(&x, out, &base, o->extra_body)) {
+		if (out->err)
+			xl_fail(&x, out->err == BUF_NOMEM ? "out of memory" : "converted request too large");
+		goto done;
+	}
+	rc = 0;
+done:
+	if (rc)
+		out->len = out->off + keep;
+	json_free(&j);
+	buf_free(&x.ids);
+	buf_free(&x.scratch);
+	buf_free(&base);
+	free(x.mt);
+	free(x.mr);
+	return rc;
+}
