@@ -131,6 +131,7 @@ void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 		return;
 	if (m->format == FMT_ANTHROPIC) {
 		s.eg = PX_ANTHROPIC;
+		s.u_stream = s.c_stream;
 		passthrough(c, r, m, mm, (size_t)n, count_tokens, &s);
 		return;
 	}
@@ -162,6 +163,7 @@ void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 	}
 	s.eg = PX_OPENAI;
 	s.raw = 0;
+	s.u_stream = o.stream;
 	s.body = buf_str(&body);
 	px_start(c, r, &s);
 	buf_free(&body);

@@ -95,6 +95,7 @@ void h_openai_chat(struct client *c, struct request *r)
 	s.m = m;
 	s.client_model = r->model;
 	s.c_stream = info.stream;
+	s.u_stream = info.stream;
 	s.include_usage = info.include_usage;
 	s.key = px_client_key(r, &s.bearer);
 	if (!m->api_key && s.key.n == 0) {

@@ -164,8 +164,7 @@ static int build_request(struct exchange *x, struct buf *out)
 	(void)buf_printf(out, "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n", s->body.n);
 	(void)buf_puts(out, "Accept-Encoding: identity\r\nConnection: keep-alive\r\n");
 	if (s->eg == PX_OPENAI) {
-		(void)buf_puts(out, s->c_stream || strstr(s->body.p, "\"stream\":true") ? "Accept: text/event-stream\r\n"
-		                                                                    : "Accept: application/json\r\n");
+		(void)buf_puts(out, s->u_stream ? "Accept: text/event-stream\r\n" : "Accept: application/json\r\n");
 		if (!model_overrides(m, "authorization")) {
 			if (m->api_key)
 				(void)buf_printf(out, "Authorization: Bearer %s\r\n", m->api_key);

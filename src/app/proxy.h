@@ -17,6 +17,7 @@ struct px_spec {
 	enum px_egress eg;         /* the upstream's format */
 	int raw;                   /* same format on both sides: relay */
 	int c_stream;              /* the client asked for a stream */
+	int u_stream;              /* the upstream was asked for a stream */
 	int count_tokens;          /* Anthropic count_tokens endpoint */
 	int include_usage;         /* OpenAI client: stream_options.include_usage */
 	const struct model *m;
