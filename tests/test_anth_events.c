@@ -1122,6 +1122,12 @@ static const struct {
 	  STOP0 MDELTA MSTOP,
 	  0, -1, 502,
 	  "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"upstream returned tool arguments that are not valid JSON for tool 'f'\"}}" },
+	{ "tool input after a NUL",
+	  START TOOL0
+	  EV("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"\\u0000{}\"}}")
+	  STOP0 MDELTA MSTOP,
+	  0, -1, 502,
+	  "{\"type\":\"error\",\"error\":{\"type\":\"api_error\",\"message\":\"upstream returned tool arguments that are not valid JSON for tool 'f'\"}}" },
 	{ "tool input padded with whitespace",
 	  START TOOL0
 	  EV("content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\" \\n{\\\"a\\\":[]} \"}}")

@@ -1018,11 +1018,27 @@ static int agg_set(struct anth_agg *a, struct buf *b, struct str s)
 	return agg_add(a, b, s);
 }
 
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* The open block, finished, as the next element of content. */
 static int agg_close_block(struct anth_agg *a)
 {
 	struct jw w;
 	struct str in = buf_str(&a->text);
+	if (a->kind == HUB_B_TOOL_USE) { /* one JSON object, or nothing (= {}) */
+		while (in.n && is_ws(in.p[0]))
+			in.p++, in.n--;
+		while (in.n && is_ws(in.p[in.n - 1]))
+			in.n--;
+		if (in.n && (in.p[0] != '{' || json_validate(in.p, in.n, NULL))) {
+			struct str name = buf_str(&a->tool_name);
+			return agg_fail(a, "upstream returned tool arguments that are not valid JSON for tool '%.*s'",
+			                (int)(name.n > NAME_IN_MSG ? NAME_IN_MSG : name.n), name.p ? name.p : "");
+		}
+	}
 	if (a->nblocks)
 		(void)buf_putc(&a->content, ',');
 	jw_init(&w, &a->content);
@@ -1040,15 +1056,6 @@ static int agg_close_block(struct anth_agg *a)
 		put_str(&w, "data", in);
 		break;
 	case HUB_B_TOOL_USE:
-		while (in.n && strchr(" \t\r\n", in.p[0]))
-			in.p++, in.n--;
-		while (in.n && strchr(" \t\r\n", in.p[in.n - 1]))
-			in.n--;
-		if (in.n && (in.p[0] != '{' || json_validate(in.p, in.n, NULL))) {
-			struct str name = buf_str(&a->tool_name);
-			return agg_fail(a, "upstream returned tool arguments that are not valid JSON for tool '%.*s'",
-			                (int)(name.n > NAME_IN_MSG ? NAME_IN_MSG : name.n), name.p ? name.p : "");
-		}
 		put_str(&w, "id", buf_str(&a->tool_id));
 		put_str(&w, "name", buf_str(&a->tool_name));
 		jw_key(&w, "input");
@@ -1116,8 +1123,9 @@ int anth_agg_sink(void *ctx, const struct hub_ev *ev)
 		buf_reset(&a->err_msg);
 		/* bounded copies: an overlong type is dropped (derived from the
 		 * status instead), an overlong message cut */
+		size_t n = ev->err_msg.n < a->err_msg.max ? ev->err_msg.n : a->err_msg.max;
 		(void)buf_appendstr(&a->err_type, ev->err_type);
-		(void)buf_append(&a->err_msg, ev->err_msg.p, ev->err_msg.n < a->err_msg.max ? ev->err_msg.n : a->err_msg.max);
+		(void)buf_append(&a->err_msg, ev->err_msg.p, n);
 		if (a->err_type.err)
 			buf_reset(&a->err_type);
 		return 0;

@@ -76,8 +76,10 @@ void anth_dec_free(struct anth_dec *d);
  *     missing or null = -1).
  *   - ping: HUB_PING inside the message; dropped before message_start and
  *     after the end.
- *   - error: HUB_ERROR (err_type, err_msg from "error"; type defaults to
- *     api_error; status = anth_error_status(type)); the stream is then over.
+ *   - error: HUB_ERROR (err_type, err_msg from "error"; the type defaults
+ *     to api_error, the message to a generic text; status =
+ *     anth_error_status(type), 0 for a type it does not know); the stream
+ *     is then over.
  *     Allowed at any point before the end, even before message_start.
  *   - content_block_start: one block open at a time. text, thinking,
  *     redacted_thinking (data -> text) and tool_use (id, name; both
@@ -102,7 +104,8 @@ void anth_dec_free(struct anth_dec *d);
  *     wins) and HUB_MESSAGE_DELTA is sent right before HUB_MESSAGE_STOP.
  *   - message_stop: no block open; sends HUB_MESSAGE_DELTA (an empty one,
  *     stop_reason null and usage unknown, if no message_delta came) and
- *     HUB_MESSAGE_STOP. Any later event but ping is refused. */
+ *     HUB_MESSAGE_STOP. After message_stop or error, any later known event
+ *     but ping is refused. */
 int anth_dec_event(struct anth_dec *d, struct str event, struct str data, hub_sink *sink, void *ctx,
                    char *err, size_t errlen);
 
