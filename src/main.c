@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "castore.h"
+#include "cli.h"
+#include "json.h"
 #include "config.h"
 #include "dns.h"
 #include "log.h"
@@ -23,13 +25,19 @@ enum { DRAIN_MS = 30000 };
 static const char USAGE[] =
 	"usage: anthropic-proxy [--config PATH] [--models PATH] COMMAND [options]\n"
 	"\n"
-	"An LLM API proxy: Anthropic Messages in, any configured upstream out.\n"
+	"An LLM API proxy: Anthropic, OpenAI and Gemini clients in, any configured upstream out.\n"
 	"\n"
 	"commands:\n"
 	"  serve [--host H] [--port P]   run in the foreground (containers, make run); logs to stderr\n"
+	"  start [--host H] [--port P]   run as a daemon (pid file and logs in ~/.anthropic-proxy/)\n"
+	"  stop                          stop the daemon (SIGTERM; SIGKILL after 35 s)\n"
+	"  restart [--host H] [--port P] stop, then start\n"
+	"  status                        RUNNING or STOPPED, PID, port, uptime, log paths\n"
 	"  init [--force]                create default config.json and models.yaml\n"
 	"                                (--force rewrites config.json; models.yaml is never overwritten)\n"
 	"  --init, --init-force          the same as init / init --force\n"
+	"  provider --list | --models    subscription login state / every model id you can use\n"
+	"  --print-config [--show-api-keys]  the resolved configuration (keys redacted by default)\n"
 	"  --version                     print the version\n"
 	"  --help                        this text\n"
 	"\n"
@@ -38,7 +46,8 @@ static const char USAGE[] =
 	"  --models PATH   models.yaml (default ~/.config/anthropic-proxy/models.yaml, or $CUSTOM_MODELS_FILE)\n"
 	"\n"
 	"environment: HOST, PORT, LOG_LEVEL, LOG_FILE_PATH, CUSTOM_MODELS_FILE, SSL_CERT_FILE\n"
-	"(environment > config.json > defaults)\n";
+	"(environment > config.json > defaults)\n"
+	"exit codes: 0 ok, 1 runtime failure, 2 usage error\n";
 
 static int sigpipe_fds[2] = { -1, -1 };
 static struct watch sigw = { .fd = -1, .slot = -1 };
@@ -195,7 +204,7 @@ static int ensure_files(void)
 	return 0;
 }
 
-static int cmd_serve(const char *host, int port)
+static int cmd_serve(const char *host, int port, int to_file)
 {
 	char err[1024];
 	if (ensure_files())
@@ -211,6 +220,10 @@ static int cmd_serve(const char *host, int port)
 		cfg->port = port;
 	log_min_level = cfg->log_level;
 	log_open(NULL);
+	if (to_file && cfg->log_file_path && log_open(cfg->log_file_path)) {
+		fprintf(stderr, "anthropic-proxy: cannot open log file %s: %s\n", cfg->log_file_path, strerror(errno));
+		return 1;
+	}
 	loop_init();
 	raise_nofile();
 	if (load_trust(cfg, err, sizeof(err)) || dns_setup(cfg->dns_servers, cfg->ndns, err, sizeof(err))) {
@@ -228,6 +241,16 @@ static int cmd_serve(const char *host, int port)
 	}
 	fprintf(stderr, "anthropic-proxy %s listening on http://%s:%d (%zu models from %s)\n", AP_VERSION, cfg->host,
 	        cfg->port, cfg->nmodels, cfg->models_path);
+	const char *rfd = getenv("AP_READY_FD");
+	if (rfd) {
+		/* started by "start": tell it we listen */
+		unsigned long long fd;
+		if (str_to_u64(str_cstr(rfd), 65535, &fd) == 0 && fd > 2) {
+			(void)!write((int)fd, "1", 1);
+			close((int)fd);
+		}
+		unsetenv("AP_READY_FD");
+	}
 	if (strcmp(cfg->host, "127.0.0.1") && strcmp(cfg->host, "localhost") && strcmp(cfg->host, "::1"))
 		log_warn("listening on %s: reachable from other machines; clients' keys are forwarded upstream",
 		         cfg->host);
@@ -245,17 +268,104 @@ static int parse_port(const char *s)
 	return (int)p;
 }
 
+static struct config *load_or_die(void)
+{
+	char err[1024];
+	if (ensure_files())
+		return NULL;
+	struct config *cfg = config_load(opt_config, opt_models, err, sizeof(err));
+	if (!cfg)
+		fprintf(stderr, "anthropic-proxy: %s\n", err);
+	return cfg;
+}
+
+/* provider --list: which subscriptions have credentials in auth.json. */
+static int cmd_provider(int list, int models)
+{
+	static const struct {
+		const char *key, *name, *login;
+		const char *ids[8];
+	} prov[] = {
+		{ "openai", "Codex", "--codex",
+		  { "codex/gpt-5.3-codex", "codex/gpt-5.2-codex", "codex/gpt-5.1-codex-max", "codex/gpt-5.1-codex-mini",
+		    "codex/gpt-5.2", NULL } },
+		{ "gemini", "Gemini", "--gemini",
+		  { "gemini/gemini-3-pro-preview", "gemini/gemini-3-flash-preview", "gemini/gemini-2.5-pro",
+		    "gemini/gemini-2.5-flash", "gemini/gemini-2.5-flash-lite", NULL } },
+		{ "antigravity", "Antigravity", "--antigravity", { NULL } },
+		{ "claude-code", "Claude Code", "--claude-code",
+		  { "claude-code/claude-opus-4-6", "claude-code/claude-sonnet-4-6", "claude-code/claude-opus-4-5",
+		    "claude-code/claude-sonnet-4-5", "claude-code/claude-haiku-4-5", NULL } },
+	};
+	char *dir = config_default_dir();
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/auth.json", dir ? dir : ".");
+	free(dir);
+	struct buf b;
+	buf_init(&b, 1 << 20);
+	FILE *f = fopen(path, "rb");
+	if (f) {
+		char tmp[8192];
+		size_t k;
+		while ((k = fread(tmp, 1, sizeof(tmp), f)) > 0)
+			if (buf_append(&b, tmp, k))
+				break;
+		fclose(f);
+	}
+	struct json j = { 0 };
+	int have_json = buf_len(&b) && json_parse(&j, buf_data(&b), buf_len(&b)) == 0 && json_is_obj(&j, 0);
+	int authed[4] = { 0 };
+	for (int i = 0; i < 4; i++)
+		authed[i] = have_json && json_is_obj(&j, json_get(&j, 0, prov[i].key));
+	if (list) {
+		for (int i = 0; i < 4; i++)
+			printf("%-12s %s\n", prov[i].name, authed[i] ? "AUTHED" : "NOT AUTHED");
+		printf("(credentials: %s)\n", path);
+	}
+	if (models) {
+		struct config *cfg = load_or_die();
+		if (!cfg) {
+			json_free(&j);
+			buf_free(&b);
+			return 1;
+		}
+		for (size_t i = 0; i < cfg->nmodels; i++)
+			printf("%s\n", cfg->models[i].id);
+		for (int i = 0; i < 4; i++)
+			for (int k = 0; prov[i].ids[k]; k++)
+				if (authed[i] && !config_find_model(cfg, prov[i].ids[k], strlen(prov[i].ids[k])))
+					printf("%s\n", prov[i].ids[k]);
+		config_unref(cfg);
+	}
+	json_free(&j);
+	buf_free(&b);
+	return 0;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "anthropic-proxy: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nRun 'anthropic-proxy --help' for the commands.\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = NULL, *host = NULL;
-	int port = 0, force = 0;
+	int port = 0, force = 0, to_file = 0, print_config = 0, show_keys = 0, p_list = 0, p_models = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--config") || !strcmp(a, "--models") || !strcmp(a, "--host") || !strcmp(a, "--port")) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "anthropic-proxy: %s needs a value\n", a);
-				return 2;
-			}
+		int is_provider = cmd && !strcmp(cmd, "provider");
+		if (is_provider && (!strcmp(a, "--list") || !strcmp(a, "--models"))) {
+			if (a[2] == 'l')
+				p_list = 1;
+			else
+				p_models = 1;
+		} else if (!strcmp(a, "--config") || !strcmp(a, "--models") || !strcmp(a, "--host") ||
+		           !strcmp(a, "--port")) {
+			if (i + 1 >= argc)
+				return usage_error("%s needs a value", a);
 			const char *v = argv[++i];
 			if (!strcmp(a, "--config"))
 				opt_config = v;
@@ -263,10 +373,8 @@ int main(int argc, char **argv)
 				opt_models = v;
 			else if (!strcmp(a, "--host"))
 				host = v;
-			else if ((port = parse_port(v)) < 0) {
-				fprintf(stderr, "anthropic-proxy: --port %s: must be an integer from 1 to 65535\n", v);
-				return 2;
-			}
+			else if ((port = parse_port(v)) < 0)
+				return usage_error("--port %s: must be an integer from 1 to 65535", v);
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			fputs(USAGE, stdout);
 			return 0;
@@ -278,12 +386,27 @@ int main(int argc, char **argv)
 			force = a[6] == '-';
 		} else if (!strcmp(a, "--force") && cmd && !strcmp(cmd, "init")) {
 			force = 1;
-		} else if (!cmd && (!strcmp(a, "serve") || !strcmp(a, "init"))) {
+		} else if (!strcmp(a, "--log-to-file") && cmd && !strcmp(cmd, "serve")) {
+			to_file = 1;
+		} else if (!strcmp(a, "--print-config")) {
+			print_config = 1;
+		} else if (!strcmp(a, "--show-api-keys")) {
+			show_keys = 1;
+		} else if (!cmd && (!strcmp(a, "serve") || !strcmp(a, "init") || !strcmp(a, "start") ||
+		                    !strcmp(a, "stop") || !strcmp(a, "restart") || !strcmp(a, "status") ||
+		                    !strcmp(a, "provider"))) {
 			cmd = a;
 		} else {
-			fprintf(stderr, "anthropic-proxy: unknown argument '%s'\n\n%s", a, USAGE);
-			return 2;
+			return usage_error("unknown argument '%s'", a);
 		}
+	}
+	if (print_config) {
+		struct config *cfg = load_or_die();
+		if (!cfg)
+			return 1;
+		int r = cli_print_config(cfg, show_keys);
+		config_unref(cfg);
+		return r;
 	}
 	if (!cmd) {
 		fputs(USAGE, stdout);
@@ -297,5 +420,26 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	return cmd_serve(host, port);
+	if (!strcmp(cmd, "provider")) {
+		if (!p_list && !p_models)
+			return usage_error("%s", "provider needs --list or --models");
+		return cmd_provider(p_list, p_models);
+	}
+	if (!strcmp(cmd, "stop"))
+		return cli_stop();
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(host, port, to_file);
+	struct config *cfg = load_or_die();
+	if (!cfg)
+		return 1;
+	int r;
+	if (!strcmp(cmd, "status")) {
+		r = cli_status(cfg);
+	} else {
+		if (!strcmp(cmd, "restart"))
+			cli_stop();
+		r = cli_start(cfg, host, port);
+	}
+	config_unref(cfg);
+	return r;
 }

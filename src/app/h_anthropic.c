@@ -11,6 +11,7 @@
 #include "json.h"
 #include "json_merge.h"
 #include "proxy.h"
+#include "xl_anth_gem.h"
 #include "xl_anth_oai.h"
 
 enum { MAX_MEMBERS = 256 };
@@ -119,11 +120,9 @@ void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 	const struct json_member *st = json_member_find(mm, (size_t)n, "stream");
 	s.c_stream = !count_tokens && st && st->type == JSON_V_TRUE;
 
-	if (m->provider != PROV_NONE || m->format == FMT_GEMINI) {
-		snprintf(msg, sizeof(msg),
-		         "model '%s' uses %s%s; this build translates only to format: anthropic and format: openai upstreams",
-		         m->id, m->provider ? "provider " : "format ",
-		         m->provider ? config_provider_name(m->provider) : config_format_name(m->format));
+	if (m->provider != PROV_NONE) {
+		snprintf(msg, sizeof(msg), "model '%s' uses provider %s, which this build does not support yet", m->id,
+		         config_provider_name(m->provider));
 		client_error(c, 501, "api_error", msg, NULL);
 		return;
 	}
@@ -135,14 +134,18 @@ void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 		passthrough(c, r, m, mm, (size_t)n, count_tokens, &s);
 		return;
 	}
-	/* format: openai */
 	if (count_tokens) {
 		snprintf(msg, sizeof(msg), "count_tokens is forwarded only to format: anthropic upstreams; model '%s' is "
-		                           "format: openai",
-		         m->id);
+		                           "format: %s",
+		         m->id, config_format_name(m->format));
 		client_error(c, 501, "api_error", msg, NULL);
 		return;
 	}
+	if (m->format == FMT_GEMINI) {
+		h_to_gemini(c, r, &s, r->body);
+		return;
+	}
+	/* format: openai */
 	struct xl_oai_opts o;
 	memset(&o, 0, sizeof(o));
 	o.model_name = m->name;
@@ -166,5 +169,36 @@ void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 	s.u_stream = o.stream;
 	s.body = buf_str(&body);
 	px_start(c, r, &s);
+	buf_free(&body);
+}
+
+/* see proxy.h */
+void h_to_gemini(struct client *c, struct request *r, struct px_spec *s, struct str anth_body)
+{
+	char msg[512];
+	const struct model *m = s->m;
+	struct xl_gem_opts o;
+	memset(&o, 0, sizeof(o));
+	o.max_tokens_cap = m->max_tokens;
+	o.has_temperature = m->has_temperature;
+	o.temperature = m->temperature;
+	o.reasoning_effort = m->reasoning_effort;
+	o.model_name = m->name;
+	o.extra_body = m->extra_body;
+	struct buf body;
+	buf_init(&body, (size_t)r->cfg->max_body_size * 2 + 65536);
+	memset(&s->names, 0, sizeof(s->names));
+	if (xl_anth_to_gem(anth_body, &o, &body, &s->names, msg, sizeof(msg))) {
+		client_error(c, body.err ? 413 : 400, NULL, msg, NULL);
+		gem_names_free(&s->names);
+		buf_free(&body);
+		return;
+	}
+	s->eg = PX_GEMINI;
+	s->raw = 0;
+	s->u_stream = s->c_stream && m->can_stream;
+	s->body = buf_str(&body);
+	px_start(c, r, s);
+	gem_names_free(&s->names); /* px_start took it (or never had it) */
 	buf_free(&body);
 }

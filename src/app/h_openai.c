@@ -105,11 +105,9 @@ void h_openai_chat(struct client *c, struct request *r)
 		             NULL);
 		return;
 	}
-	if (m->provider != PROV_NONE || m->format == FMT_GEMINI) {
-		snprintf(msg, sizeof(msg),
-		         "model '%s' uses %s%s; this build translates only to format: anthropic and format: openai upstreams",
-		         m->id, m->provider ? "provider " : "format ",
-		         m->provider ? config_provider_name(m->provider) : config_format_name(m->format));
+	if (m->provider != PROV_NONE) {
+		snprintf(msg, sizeof(msg), "model '%s' uses provider %s, which this build does not support yet", m->id,
+		         config_provider_name(m->provider));
 		client_error(c, 501, "api_error", msg, NULL);
 		return;
 	}
@@ -126,6 +124,11 @@ void h_openai_chat(struct client *c, struct request *r)
 		/* -1: the client's request is wrong; -2: a cap or memory ran out */
 		client_error(c, xr == -1 ? 400 : 413, xr == -1 ? "invalid_request_error" : "request_too_large", msg,
 		             NULL);
+		buf_free(&body);
+		return;
+	}
+	if (m->format == FMT_GEMINI) {
+		h_to_gemini(c, r, &s, buf_str(&body));
 		buf_free(&body);
 		return;
 	}

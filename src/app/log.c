@@ -9,6 +9,7 @@
 
 int log_min_level = LOG_WARNING;
 static FILE *log_out;
+static char log_path[4096];
 
 static const struct {
 	const char *name;
@@ -52,7 +53,24 @@ int log_open(const char *path)
 	if (log_out && log_out != stderr)
 		fclose(log_out);
 	log_out = f;
+	snprintf(log_path, sizeof(log_path), "%s", path);
 	return 0;
+}
+
+/* Size-based rotation of a log file: path → path.1, start afresh. */
+static void maybe_rotate(void)
+{
+	char old[4200];
+	if (!log_out || log_out == stderr || !log_path[0] || ftell(log_out) < LOG_ROTATE_BYTES)
+		return;
+	snprintf(old, sizeof(old), "%s.1", log_path);
+	fclose(log_out);
+	log_out = NULL;
+	rename(log_path, old);
+	FILE *f = fopen(log_path, "a");
+	if (f)
+		setvbuf(f, NULL, _IOLBF, 0);
+	log_out = f ? f : stderr;
 }
 
 /* see log.h */
@@ -73,4 +91,5 @@ void log_msg(int level, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', f);
 	fflush(f);
+	maybe_rotate();
 }

@@ -11,8 +11,11 @@ extern int log_min_level;
 /* Parse "debug", "INFO", "warn", ...; -1 if unknown. */
 int log_level_parse(const char *s);
 const char *log_level_name(int level);
-/* Send output to path (append); NULL means stderr. 0 or -1 with errno. */
+/* Send output to path (append); NULL means stderr. 0 or -1 with errno.
+ * A file is rotated by size: past LOG_ROTATE_BYTES it becomes path.1 (the
+ * previous path.1 is replaced) and a new file starts, as the original did. */
 int log_open(const char *path);
+enum { LOG_ROTATE_BYTES = 2 << 20 };
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_debug(...) do { if (log_min_level <= LOG_DEBUG) log_msg(LOG_DEBUG, __VA_ARGS__); } while (0)

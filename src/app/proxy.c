@@ -1,4 +1,5 @@
 /* proxy.c: see proxy.h */
+#define _GNU_SOURCE /* memmem */
 #include "proxy.h"
 
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "json.h"
 #include "log.h"
 #include "loop.h"
+#include "gem_events.h"
 #include "oai_events.h"
 #include "sse.h"
 #include "upstream.h"
@@ -49,6 +51,10 @@ struct exchange {
 	struct anth_agg aa;
 	struct oai_enc oe;
 	struct oai_agg oa;
+	struct gem_dec gd;
+	struct gem_enc ge;
+	struct gem_agg ga;
+	int gem_elems;                /* raw Gemini relay as a JSON array: elements written */
 	hub_sink *out_sink;
 	void *out_ctx;
 	int dec_init, agg_init;
@@ -61,11 +67,15 @@ static void x_free(struct exchange *x)
 	if (x->dec_init) {
 		anth_dec_free(&x->ad);
 		oai_dec_free(&x->od);
+		gem_dec_free(&x->gd);
 	}
 	if (x->agg_init) {
 		anth_agg_free(&x->aa);
 		oai_agg_free(&x->oa);
+		gem_agg_free(&x->ga);
+		gem_enc_free(&x->ge);
 	}
+	gem_names_free(&x->s.names);
 	buf_free(&x->body);
 	buf_free(&x->chunk);
 	free(x);
@@ -131,6 +141,20 @@ static void upstream_path(struct buf *b, const struct px_spec *s)
 			(void)buf_puts(b, "/chat/completions");
 		return;
 	}
+	if (s->eg == PX_GEMINI) {
+		/* {api_base}/models/{model}:generateContent | :streamGenerateContent?alt=sse */
+		(void)buf_puts(b, "/models/");
+		for (const char *q = s->m->name; *q; q++) {
+			unsigned char ch = (unsigned char)*q;
+			if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+			    strchr("-._~", ch))
+				(void)buf_putc(b, (char)ch);
+			else
+				(void)buf_printf(b, "%%%02X", ch);
+		}
+		(void)buf_puts(b, s->u_stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
+		return;
+	}
 	if (str_ends(p, "/messages")) {
 		/* api_base names the endpoint itself */
 	} else if (str_ends(p, "/v1")) {
@@ -163,7 +187,17 @@ static int build_request(struct exchange *x, struct buf *out)
 		(void)buf_printf(out, ":%d", m->url.port);
 	(void)buf_printf(out, "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n", s->body.n);
 	(void)buf_puts(out, "Accept-Encoding: identity\r\nConnection: keep-alive\r\n");
-	if (s->eg == PX_OPENAI) {
+	if (s->eg == PX_GEMINI) {
+		(void)buf_puts(out, s->u_stream ? "Accept: text/event-stream\r\n" : "Accept: application/json\r\n");
+		if (!model_overrides(m, "x-goog-api-key") && !model_overrides(m, "authorization")) {
+			if (m->api_key)
+				(void)buf_printf(out, "x-goog-api-key: %s\r\n", m->api_key);
+			else
+				(void)buf_printf(out, "x-goog-api-key: %.*s\r\n", (int)s->key.n, s->key.p);
+		}
+		if (!model_overrides(m, "user-agent"))
+			(void)buf_puts(out, "User-Agent: anthropic-proxy/" AP_VERSION "\r\n");
+	} else if (s->eg == PX_OPENAI) {
 		(void)buf_puts(out, s->u_stream ? "Accept: text/event-stream\r\n" : "Accept: application/json\r\n");
 		if (!model_overrides(m, "authorization")) {
 			if (m->api_key)
@@ -226,7 +260,10 @@ static void begin_stream(struct exchange *x)
 	x->began = 1;
 	char extra[1200];
 	snprintf(extra, sizeof(extra), "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n%s", x->fwd);
-	client_stream_begin(x->c, 200, "text/event-stream; charset=utf-8", extra);
+	/* A Gemini client streaming without alt=sse gets a JSON array, as Google answers. */
+	int array = x->r->style == STYLE_GEMINI && !x->s.gem_sse;
+	client_stream_begin(x->c, 200, array ? "application/json; charset=UTF-8" : "text/event-stream; charset=utf-8",
+	                    extra);
 }
 
 /* The hub sink between decoders and the client encoder/aggregator: it notes
@@ -266,6 +303,8 @@ static void finish_translated(struct exchange *x)
 	buf_init(&out, (size_t)JSON_BODY_MAX + 4096);
 	if (x->r->style == STYLE_OPENAI)
 		(void)oai_agg_finish(&x->oa, &out, &status);
+	else if (x->r->style == STYLE_GEMINI)
+		(void)gem_agg_finish(&x->ga, &out, &status);
 	else
 		(void)anth_agg_finish(&x->aa, &out, &status);
 	if (out.err)
@@ -322,7 +361,7 @@ static void relay_error(struct exchange *x)
 			const struct json_member *t = json_member_find(mm, (size_t)n, "type");
 			int anth_shape = t && e && e->type == JSON_V_OBJECT && str_eq(t->value, "\"error\"");
 			int oai_shape = e && e->type == JSON_V_OBJECT && !t;
-			if ((x->s.eg == PX_ANTHROPIC && anth_shape) || (x->s.eg == PX_OPENAI && oai_shape)) {
+			if ((x->s.eg == PX_ANTHROPIC && anth_shape) || (x->s.eg != PX_ANTHROPIC && oai_shape)) {
 				client_respond(x->c, x->status, "application/json", x->fwd, b.p, b.n);
 				return;
 			}
@@ -343,8 +382,8 @@ static void relay_error(struct exchange *x)
 	/* Keep the upstream's type only when it is meaningful in the client's API. */
 	const char *t = NULL;
 	char tb[64];
-	if (buf_len(&type) && buf_len(&type) < sizeof(tb) &&
-	    ((x->s.eg == PX_ANTHROPIC) == (x->r->style == STYLE_ANTHROPIC))) {
+	if (buf_len(&type) && buf_len(&type) < sizeof(tb) && x->r->style != STYLE_GEMINI &&
+	    ((x->s.eg == PX_ANTHROPIC) == (x->r->style == STYLE_ANTHROPIC)) && x->s.eg != PX_GEMINI) {
 		snprintf(tb, sizeof(tb), "%.*s", (int)buf_len(&type), buf_data(&type));
 		t = tb;
 	}
@@ -401,6 +440,18 @@ static void raw_event(struct exchange *x, const struct sse_ev *ev)
 			x->saw_stop = 1;
 		else if (str_eq(ev->event, "error"))
 			x->saw_error = 1;
+	} else if (x->s.eg == PX_GEMINI) {
+		if (memmem(ev->data.p, ev->data.n, "\"finishReason\"", 14))
+			x->saw_stop = 1;
+		if (memmem(ev->data.p, ev->data.n, "\"error\"", 7) && !memmem(ev->data.p, ev->data.n, "\"candidates\"", 12))
+			x->saw_error = 1;
+		if (!x->s.gem_sse) {
+			/* re-framed as the JSON array Google sends without alt=sse */
+			(void)buf_putc(&x->chunk, x->gem_elems++ ? ',' : '[');
+			(void)buf_appendstr(&x->chunk, ev->data);
+			return;
+		}
+		/* Google frames SSE events with CRLF; any framing is valid SSE */
 	} else if (sse_is_done(ev->data)) {
 		x->saw_stop = 1;
 	}
@@ -419,6 +470,8 @@ static int xl_event(struct exchange *x, const struct sse_ev *ev)
 		return 0;
 	if (x->s.eg == PX_ANTHROPIC)
 		r = anth_dec_event(&x->ad, ev->event, ev->data, x_sink, x, err, sizeof(err));
+	else if (x->s.eg == PX_GEMINI)
+		r = gem_dec_data(&x->gd, ev->data, x_sink, x, err, sizeof(err));
 	else
 		r = oai_dec_data(&x->od, ev->data, x_sink, x, err, sizeof(err));
 	if (r < 0 && !x->ended) {
@@ -428,6 +481,8 @@ static int xl_event(struct exchange *x, const struct sse_ev *ev)
 		/* the decoder closes its open block first, then the error event */
 		if (x->s.eg == PX_OPENAI)
 			(void)oai_dec_abort(&x->od, x_sink, x, "api_error", msg, 502);
+		else if (x->s.eg == PX_GEMINI)
+			(void)gem_dec_abort(&x->gd, x_sink, x, "api_error", msg, 502);
 		if (!x->ended)
 			sink_error(x, "api_error", msg, 502);
 		return -1;
@@ -474,8 +529,31 @@ static void x_data(void *ctx, const char *p, size_t n)
 	}
 }
 
+static void raw_gemini_error(struct exchange *x, int status, const char *msg)
+{
+	struct buf d;
+	buf_init(&d, 1 << 16);
+	err_body(&d, STYLE_GEMINI, status, NULL, msg);
+	if (x->s.gem_sse) {
+		(void)sse_write(&x->chunk, STR_NULL, buf_str(&d));
+	} else {
+		(void)buf_putc(&x->chunk, x->gem_elems++ ? ',' : '[');
+		(void)buf_appendstr(&x->chunk, buf_str(&d));
+	}
+	buf_free(&d);
+}
+
 static void raw_stream_end(struct exchange *x)
 {
+	if (x->s.eg == PX_GEMINI) {
+		if (!x->saw_stop && !x->saw_error)
+			raw_gemini_error(x, 502, "upstream ended the stream before a finishReason");
+		if (!x->s.gem_sse)
+			(void)buf_puts(&x->chunk, x->gem_elems ? "]" : "[]");
+		flush_chunk(x);
+		client_stream_end(x->c);
+		return;
+	}
 	if (!x->saw_stop && !x->saw_error && !x->s.count_tokens) {
 		struct buf d;
 		buf_init(&d, 1 << 16);
@@ -515,6 +593,9 @@ static void x_done(void *ctx)
 				r = -1, snprintf(err, sizeof(err), "upstream response is larger than 64 MiB");
 			else if (x->s.eg == PX_ANTHROPIC)
 				r = anth_msg_events(buf_str(&x->body), x_sink, x, err, sizeof(err));
+			else if (x->s.eg == PX_GEMINI)
+				r = gem_msg_events(buf_str(&x->body), str_cstr(x->model), &x->s.names, x_sink, x, err,
+				                   sizeof(err));
 			else
 				r = oai_msg_events(buf_str(&x->body), str_cstr(x->model), x_sink, x, err, sizeof(err));
 			if (r < 0 && !x->ended) {
@@ -525,6 +606,8 @@ static void x_done(void *ctx)
 		} else if (!x->ended) {
 			if (x->s.eg == PX_OPENAI)
 				(void)oai_dec_end(&x->od, x_sink, x);
+			else if (x->s.eg == PX_GEMINI)
+				(void)gem_dec_end(&x->gd, x_sink, x);
 			if (!x->ended)
 				sink_error(x, "api_error", "upstream ended the stream before it finished", 502);
 		}
@@ -540,7 +623,13 @@ static void x_fail(void *ctx, enum up_err e, const char *msg, int got_head)
 	log_warn("%s %s: %s", x->r->model, x->r->upstream, msg);
 	const char *type = e == UPE_TIMEOUT ? "timeout_error" : "api_error";
 	int status = e == UPE_TIMEOUT ? 504 : 502;
-	if (x->began && x->s.raw) {
+	if (x->began && x->s.raw && x->s.eg == PX_GEMINI) {
+		raw_gemini_error(x, status, msg);
+		if (!x->s.gem_sse)
+			(void)buf_puts(&x->chunk, "]");
+		flush_chunk(x);
+		client_stream_end(x->c);
+	} else if (x->began && x->s.raw) {
 		struct buf d;
 		buf_init(&d, 1 << 16);
 		if (x->s.eg == PX_ANTHROPIC) {
@@ -557,6 +646,8 @@ static void x_fail(void *ctx, enum up_err e, const char *msg, int got_head)
 	} else if (!x->s.raw && (x->began || (got_head && x->up_sse))) {
 		if (!x->ended && x->s.eg == PX_OPENAI)
 			(void)oai_dec_abort(&x->od, x_sink, x, type, msg, status);
+		else if (!x->ended && x->s.eg == PX_GEMINI)
+			(void)gem_dec_abort(&x->gd, x_sink, x, type, msg, status);
 		if (!x->ended)
 			sink_error(x, type, msg, status);
 		finish_translated(x);
@@ -600,6 +691,7 @@ void px_start(struct client *c, struct request *r, const struct px_spec *s)
 	x->c = c;
 	x->r = r;
 	x->s = *s;
+	memset(&((struct px_spec *)s)->names, 0, sizeof(s->names)); /* the exchange owns the name map now */
 	snprintf(x->model, sizeof(x->model), "%s", s->client_model ? s->client_model : s->m->id);
 	x->s.client_model = x->model;
 	buf_init(&x->body, ERR_BODY_MAX);
@@ -615,11 +707,17 @@ void px_start(struct client *c, struct request *r, const struct px_spec *s)
 		x->created = (long long)time(NULL);
 		anth_dec_init(&x->ad);
 		oai_dec_init(&x->od, str_cstr(x->model));
+		gem_dec_init(&x->gd, str_cstr(x->model), &x->s.names);
 		x->dec_init = 1;
 		anth_agg_init(&x->aa);
 		oai_agg_init(&x->oa, str_cstr(x->id), x->created, str_cstr(x->model));
+		gem_agg_init(&x->ga, str_cstr(x->id), str_cstr(x->model));
 		x->agg_init = 1;
-		if (r->style == STYLE_OPENAI) {
+		if (r->style == STYLE_GEMINI) {
+			gem_enc_init(&x->ge, &x->chunk, s->gem_sse, str_cstr(x->id), str_cstr(x->model));
+			x->out_sink = s->c_stream ? gem_enc_sink : gem_agg_sink;
+			x->out_ctx = s->c_stream ? (void *)&x->ge : (void *)&x->ga;
+		} else if (r->style == STYLE_OPENAI) {
 			oai_enc_init(&x->oe, &x->chunk, str_cstr(x->id), x->created, str_cstr(x->model), s->include_usage);
 			x->out_sink = s->c_stream ? oai_enc_sink : oai_agg_sink;
 			x->out_ctx = s->c_stream ? (void *)&x->oe : (void *)&x->oa;

@@ -11,7 +11,9 @@
 
 #include "server.h"
 
-enum px_egress { PX_ANTHROPIC, PX_OPENAI };
+#include "gem_events.h"
+
+enum px_egress { PX_ANTHROPIC, PX_OPENAI, PX_GEMINI };
 
 struct px_spec {
 	enum px_egress eg;         /* the upstream's format */
@@ -20,6 +22,8 @@ struct px_spec {
 	int u_stream;              /* the upstream was asked for a stream */
 	int count_tokens;          /* Anthropic count_tokens endpoint */
 	int include_usage;         /* OpenAI client: stream_options.include_usage */
+	int gem_sse;               /* Gemini client streaming with alt=sse (else a JSON array) */
+	struct gem_names names;    /* Gemini egress: tool names sent (moved into the exchange) */
 	const struct model *m;
 	struct str key;            /* the client's key (used when the model has none) */
 	int bearer;                /* the client sent it as Authorization: Bearer */
@@ -35,5 +39,8 @@ struct str px_client_key(const struct request *r, int *bearer);
 /* Handlers (h_anthropic.c, h_openai.c). */
 void h_anthropic_messages(struct client *c, struct request *r, int count_tokens);
 void h_openai_chat(struct client *c, struct request *r);
+void h_gemini(struct client *c, struct request *r);
+/* Send an Anthropic request body to a format: gemini model (h_anthropic.c). */
+void h_to_gemini(struct client *c, struct request *r, struct px_spec *s, struct str anth_body);
 
 #endif

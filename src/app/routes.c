@@ -125,6 +125,14 @@ void route_dispatch(struct client *c, struct request *r)
 			return;
 		}
 	}
+	if (str_starts(path, "/gemini/v1beta/models/") || str_starts(path, "/gemini/v1/models/")) {
+		if (!str_eq(m, "POST")) {
+			client_error(c, 405, NULL, "use POST for generateContent and streamGenerateContent", "Allow: POST\r\n");
+			return;
+		}
+		h_gemini(c, r);
+		return;
+	}
 	char msg[300];
 	snprintf(msg, sizeof(msg), "no such endpoint: %.*s %.*s", (int)(m.n > 16 ? 16 : m.n), m.p,
 	         (int)(path.n > 200 ? 200 : path.n), path.p);

@@ -494,3 +494,116 @@ class MockOpenAI(MockAnthropic):
         self.httpd.mock = self
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+# ---------------------------------------------------------------------------
+# Gemini API upstream (generativelanguage v1beta), as documented:
+# POST /v1beta/models/{model}:generateContent → GenerateContentResponse JSON;
+# :streamGenerateContent?alt=sse → "data: {GenerateContentResponse}\r\n\r\n"
+# events; without alt=sse → a JSON array of them. Key in x-goog-api-key.
+# Errors: {"error": {"code", "message", "status"}}.
+
+GEM_USAGE = {"promptTokenCount": 30, "candidatesTokenCount": 10, "totalTokenCount": 45,
+             "cachedContentTokenCount": 12, "thoughtsTokenCount": 5}
+SIG_THOUGHT = "c2lnLXRob3VnaHQ+Pz8/ZW5k+/aGVsbG8=="
+SIG_FC = "c2lnLWZjLWJvZHk/Pz8+Pj4=+/x"
+
+
+def gem_resp(parts, finish=None, usage=None):
+    c = {"content": {"parts": parts, "role": "model"}, "index": 0}
+    if finish:
+        c["finishReason"] = finish
+    r = {"candidates": [c], "modelVersion": "gemini-mock", "responseId": "resp-mock-1"}
+    if usage:
+        r["usageMetadata"] = usage
+    return r
+
+
+class GemHandler(Handler):
+    def do_POST(self):
+        srv = self.server.mock
+        n = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(n)
+        path, _, query = self.path.partition("?")
+        rec = {"path": path, "query": query, "headers": {k.lower(): v for k, v in self.headers.items()},
+               "body": body, "port": self.client_address[1], "time": time.time()}
+        with srv.lock:
+            srv.requests.append(rec)
+        prefix = "/v1beta/models/"
+        if not path.startswith(prefix) or ":" not in path:
+            return self.json(404, {"error": {"code": 404, "message": "not found", "status": "NOT_FOUND"}})
+        model, action = path[len(prefix):].split(":", 1)
+        try:
+            req = json.loads(body)
+        except ValueError:
+            return self.json(400, {"error": {"code": 400, "message": "Invalid JSON payload", "status":
+                                             "INVALID_ARGUMENT"}})
+        chunks = getattr(self, "g_" + model.replace("-", "_"), self.g_text)(req)
+        if chunks is None:
+            return
+        if action == "generateContent":
+            parts, finish, usage = [], None, None
+            for c in chunks:
+                cand = c["candidates"][0]
+                parts += cand["content"]["parts"]
+                finish = cand.get("finishReason") or finish
+                usage = c.get("usageMetadata") or usage
+            # adjacent text parts of one kind merge, as a real answer has them
+            merged = []
+            for p in parts:
+                if merged and set(p) == {"text"} and set(merged[-1]) == {"text"}:
+                    merged[-1] = {"text": merged[-1]["text"] + p["text"]}
+                else:
+                    merged.append(p)
+            return self.json(200, gem_resp(merged, finish, usage))
+        if action != "streamGenerateContent":
+            return self.json(404, {"error": {"code": 404, "message": "no action", "status": "NOT_FOUND"}})
+        sse = "alt=sse" in query
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream" if sse else "application/json; charset=UTF-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for i, c in enumerate(chunks):
+            if sse:
+                self.chunk(("data: %s\r\n\r\n" % json.dumps(c)).encode())
+            else:
+                self.chunk((("[" if i == 0 else ",\r\n") + json.dumps(c)).encode())
+        if not sse:
+            self.chunk(b"]")
+        self.end_chunks()
+
+    def g_text(self, req):
+        return [gem_resp([{"text": "Hello"}]), gem_resp([{"text": " from gemini"}]),
+                gem_resp([{"text": ""}], "STOP", GEM_USAGE)]
+
+    def g_g_tools(self, req):
+        """Turn 1: a thought with a signature, then a function call with a
+        signature. Turn 2 (a functionResponse came back): text."""
+        answered = any("functionResponse" in p for c in req.get("contents", []) for p in c.get("parts", []))
+        if answered:
+            return [gem_resp([{"text": "It is sunny in Paris."}], "STOP", GEM_USAGE)]
+        name = req["tools"][0]["functionDeclarations"][0]["name"]
+        return [gem_resp([{"text": "I should call the tool.", "thought": True, "thoughtSignature": SIG_THOUGHT}]),
+                gem_resp([{"functionCall": {"name": name, "args": {"location": "Paris"}},
+                           "thoughtSignature": SIG_FC}], "STOP", GEM_USAGE)]
+
+    def g_g_max(self, req):
+        return [gem_resp([{"text": "cut"}], "MAX_TOKENS", GEM_USAGE)]
+
+    def g_g_safety(self, req):
+        return [gem_resp([{"text": ""}], "SAFETY", GEM_USAGE)]
+
+    def g_g_429(self, req):
+        self.json(429, {"error": {"code": 429, "message": "Resource has been exhausted (e.g. check quota).",
+                                  "status": "RESOURCE_EXHAUSTED"}})
+        return None
+
+
+class MockGemini(MockAnthropic):
+    def __init__(self):
+        self.requests = []
+        self.lock = threading.Lock()
+        self.httpd = Server(("127.0.0.1", 0), GemHandler)
+        self.httpd.mock = self
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()

@@ -19,7 +19,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mock import MockAnthropic, MockDNS, MockOpenAI  # noqa: E402
+from mock import MockAnthropic, MockDNS, MockGemini, MockOpenAI  # noqa: E402
+import cli_tests  # noqa: E402
+import gemini_tests  # noqa: E402
 import openai_tests  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -198,6 +200,7 @@ def run_all(binary, tmp, sdk_dir):
     wrong_up = MockAnthropic(os.path.join(tmp, "wrong.test.pem"), os.path.join(tmp, "wrong.test.key"))
     dns = MockDNS({"api.mock.test": "127.0.0.1"})
     oup = MockOpenAI()
+    gup = MockGemini()
     dead_port = free_port()  # nothing listens here
     P = up.port
     models = """
@@ -242,11 +245,11 @@ def run_all(binary, tmp, sdk_dir):
 - model_id: nxdomain
   api_base: http://no-such-host.mock.test:{P}
   format: anthropic
-- model_id: gemini-model
-  api_base: http://127.0.0.1:{P}/v1beta
-  format: gemini
+- model_id: codex-model
+  provider: codex
 """.format(T=tls_up.port, W=wrong_up.port, D=dead_port, P=P)
     models += openai_tests.models_yaml(oup.port)
+    models += gemini_tests.models_yaml(gup.port)
     config = {"log_level": "INFO", "max_body_size": "256k", "dns_servers": ["127.0.0.1:%d" % dns.port],
               "timeouts": {"upstream_first_byte": 1.5, "upstream_idle": 1.5, "client_header": 1,
                            "client_body": 1, "client_idle": 2}}
@@ -487,10 +490,10 @@ def run_all(binary, tmp, sdk_dir):
     check("error: malformed JSON body → 400", t_bad_json)
 
     def t_not_translated():
-        st, _, out = post(X, A, msg("gemini-model"))
+        st, _, out = post(X, A, msg("codex-model"))
         eq(st, 501, "status")
-        assert "gemini" in err_json(out)["message"]
-    check("error: a format this build does not translate yet → 501 that says so", t_not_translated)
+        assert "codex" in err_json(out)["message"]
+    check("error: a provider this build does not support yet → 501 that says so", t_not_translated)
 
     def t_413():
         big = json.dumps(msg("claude-test", system="x" * 300000)).encode()
@@ -784,10 +787,16 @@ def run_all(binary, tmp, sdk_dir):
     # ---- Anthropic <-> OpenAI conversion -------------------------------------
     openai_tests.run(check, X, up, oup, post, msg, parse_sse)
 
+    # ---- Gemini both ways ---------------------------------------------------
+    gemini_tests.run(check, X, gup, oup, up, post, msg, parse_sse)
+
     # ---- real SDK clients and Claude Code ------------------------------------
     if sdk_dir:
         run_sdk(sdk_dir, X)
         openai_tests.run_claude_code(check, sdk_dir, X, oup, tmp)
+
+    # ---- the commands: start / status / stop / init / print-config -------------
+    cli_tests.run(check, binary, tmp, free_port)
 
     # ---- SIGHUP reload --------------------------------------------------------
     def t_reload():
@@ -849,13 +858,13 @@ def run_all(binary, tmp, sdk_dir):
             assert not bad, "\n".join(lines[-80:])
             eq(code, 0, "exit code (%s)" % "\n".join(err.splitlines()[-30:]))
         check("%s: clean exit, no sanitizer reports" % name, t_clean)
-    for m in (up, tls_up, wrong_up, oup):
+    for m in (up, tls_up, wrong_up, oup, gup):
         m.stop()
     dns.stop()
 
 
 def run_sdk(sdk_dir, port):
-    for script in ("anthropic_sdk.mjs", "openai_sdk.mjs"):
+    for script in ("anthropic_sdk.mjs", "openai_sdk.mjs", "genai_sdk.mjs"):
         run_sdk_script(sdk_dir, port, script)
 
 
@@ -863,7 +872,8 @@ def run_sdk_script(sdk_dir, port, name):
     sdk_dir = os.path.abspath(sdk_dir)
     script = os.path.join(sdk_dir, name)
     env = dict(os.environ, PROXY_URL="http://127.0.0.1:%d/anthropic" % port,
-               OPENAI_PROXY_URL="http://127.0.0.1:%d/openai/v1" % port)
+               OPENAI_PROXY_URL="http://127.0.0.1:%d/openai/v1" % port,
+               GEMINI_PROXY_URL="http://127.0.0.1:%d/gemini" % port)
     p = None
     try:
         p = subprocess.run(["node", script], env=env, cwd=sdk_dir, capture_output=True, text=True, timeout=120)
