@@ -10,7 +10,7 @@ from mock import SIG_FC, SIG_THOUGHT
 
 def models_yaml(gp):
     y = ""
-    for name in ("g-text", "g-tools", "g-max", "g-safety", "g-429"):
+    for name in ("g-text", "g-tools", "g-max", "g-safety", "g-429", "g-cc"):
         y += ("- {model_id: %s, model_name: %s, api_base: 'http://127.0.0.1:%d/v1beta', format: gemini, "
               "max_tokens: 4k}\n" % (name, name, gp))
     return y

@@ -519,6 +519,49 @@ def gem_resp(parts, finish=None, usage=None):
     return r
 
 
+# The OpenAPI 3.0 subset Gemini accepts in functionDeclarations[].parameters
+# (https://ai.google.dev/api/caching#Schema); the real API answers 400
+# "Unknown name ... Cannot find field." to anything else.
+GEM_SCHEMA_FIELDS = {"type", "format", "title", "description", "nullable", "enum", "maxItems", "minItems",
+                     "properties", "required", "minProperties", "maxProperties", "minLength", "maxLength",
+                     "pattern", "example", "anyOf", "propertyOrdering", "default", "items", "minimum",
+                     "maximum"}
+
+
+def gem_schema_problem(req):
+    def walk(s, where):
+        if not isinstance(s, dict):
+            return "schema at %s is not an object" % where
+        for k, v in s.items():
+            if k not in GEM_SCHEMA_FIELDS:
+                return ("Invalid JSON payload received. Unknown name \"%s\" at '%s': Cannot find field."
+                        % (k, where))
+            if k == "properties":
+                for name, sub in v.items():
+                    r = walk(sub, where + ".properties[%s]" % name)
+                    if r:
+                        return r
+            elif k == "items":
+                r = walk(v, where + ".items")
+                if r:
+                    return r
+            elif k == "anyOf":
+                for i, sub in enumerate(v):
+                    r = walk(sub, where + ".anyOf[%d]" % i)
+                    if r:
+                        return r
+            elif k == "enum" and not all(isinstance(e, str) for e in v):
+                return "enum values must be strings at '%s'" % where
+        return None
+    for ti, t in enumerate(req.get("tools", [])):
+        for di, d in enumerate(t.get("functionDeclarations", [])):
+            if "parameters" in d:
+                r = walk(d["parameters"], "tools[%d].function_declarations[%d].parameters" % (ti, di))
+                if r:
+                    return r
+    return None
+
+
 class GemHandler(Handler):
     def do_POST(self):
         srv = self.server.mock
@@ -538,6 +581,9 @@ class GemHandler(Handler):
         except ValueError:
             return self.json(400, {"error": {"code": 400, "message": "Invalid JSON payload", "status":
                                              "INVALID_ARGUMENT"}})
+        bad = gem_schema_problem(req)
+        if bad:
+            return self.json(400, {"error": {"code": 400, "message": bad, "status": "INVALID_ARGUMENT"}})
         chunks = getattr(self, "g_" + model.replace("-", "_"), self.g_text)(req)
         if chunks is None:
             return
@@ -586,6 +632,27 @@ class GemHandler(Handler):
         return [gem_resp([{"text": "I should call the tool.", "thought": True, "thoughtSignature": SIG_THOUGHT}]),
                 gem_resp([{"functionCall": {"name": name, "args": {"location": "Paris"}},
                            "thoughtSignature": SIG_FC}], "STOP", GEM_USAGE)]
+
+    def g_g_cc(self, req):
+        """Claude Code round trip on Gemini: a thought and a Bash call, both
+        signed; the next turn must bring both signatures back (Gemini 3
+        answers 400 otherwise), then a final text quoting the tool output."""
+        responses = [p["functionResponse"] for c in req.get("contents", []) for p in c.get("parts", [])
+                     if "functionResponse" in p]
+        if not responses:
+            return [gem_resp([{"text": "Run it.", "thought": True, "thoughtSignature": SIG_THOUGHT}]),
+                    gem_resp([{"functionCall": {"name": "Bash", "args": {
+                        "command": "echo gemini-tool-ok", "description": "Print a marker"}},
+                        "thoughtSignature": SIG_FC}], "STOP", GEM_USAGE)]
+        model_parts = [p for c in req["contents"] if c.get("role") == "model" for p in c.get("parts", [])]
+        sigs = [p.get("thoughtSignature") for p in model_parts if p.get("thoughtSignature")]
+        if SIG_FC not in sigs:
+            self.json(400, {"error": {"code": 400, "message": "Function call is missing a thought_signature",
+                                      "status": "INVALID_ARGUMENT"}})
+            return None
+        out = json.dumps(responses[-1].get("response"))
+        marker = "gemini-tool-ok" if "gemini-tool-ok" in out else "(no output)"
+        return [gem_resp([{"text": "Gemini saw: %s" % marker}], "STOP", GEM_USAGE)]
 
     def g_g_max(self, req):
         return [gem_resp([{"text": "cut"}], "MAX_TOKENS", GEM_USAGE)]

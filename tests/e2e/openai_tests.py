@@ -315,3 +315,31 @@ def run_claude_code(check, sdk_dir, X, oup, tmp):
         assert not any("x-anthropic-billing-header" in json.dumps(m) for m in first["messages"]), "billing header"
     check("Claude Code (headless -p) through the proxy to an OpenAI upstream: tool call executed, result "
           "returned", t_claude, suite="sdk")
+
+
+def run_claude_code_gemini(check, sdk_dir, X, gup, tmp):
+    claude = os.path.join(os.path.abspath(sdk_dir), "node_modules", ".bin", "claude")
+
+    def t_claude_gemini():
+        home = os.path.join(tmp, "cc-gem-home")
+        work = os.path.join(tmp, "cc-gem-work")
+        os.makedirs(home, exist_ok=True)
+        os.makedirs(work, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "CLAUDE"))}
+        env.update(HOME=home, ANTHROPIC_BASE_URL="http://127.0.0.1:%d/anthropic" % X,
+                   ANTHROPIC_API_KEY="cc-test-key", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
+                   DISABLE_AUTOUPDATER="1", CLAUDE_CODE_MAX_RETRIES="1")
+        n0 = gup.count()
+        p = subprocess.run([claude, "-p", "Run the shell command `echo gemini-tool-ok` and tell me its output.",
+                            "--output-format", "json", "--model", "g-cc", "--allowedTools", "Bash"],
+                           cwd=work, env=env, capture_output=True, text=True, timeout=300)
+        assert p.returncode == 0, "exit %d: %s %s" % (p.returncode, p.stdout[-1500:], p.stderr[-1500:])
+        res = json.loads(p.stdout)
+        assert not res.get("is_error"), res
+        assert "Gemini saw: gemini-tool-ok" in res.get("result", ""), res
+        reqs = [json.loads(r["body"]) for r in gup.requests[n0:]]
+        assert len(reqs) >= 2, "requests: %d" % len(reqs)
+        names = [d["name"] for t in reqs[0].get("tools", []) for d in t.get("functionDeclarations", [])]
+        assert "Bash" in names and len(names) >= 5, names
+    check("Claude Code (headless -p) through the proxy to a Gemini upstream that validates schemas like the "
+          "real API: tool call executed, thought signatures returned", t_claude_gemini, suite="sdk")

@@ -794,6 +794,7 @@ def run_all(binary, tmp, sdk_dir):
     if sdk_dir:
         run_sdk(sdk_dir, X)
         openai_tests.run_claude_code(check, sdk_dir, X, oup, tmp)
+        openai_tests.run_claude_code_gemini(check, sdk_dir, X, gup, tmp)
 
     # ---- the commands: start / status / stop / init / print-config -------------
     cli_tests.run(check, binary, tmp, free_port)
