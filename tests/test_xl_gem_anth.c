@@ -692,7 +692,7 @@ static const struct {
 	{ __LINE__, "{'contents':[{'parts':[{'text':'q'}]}],'generationConfig':{'candidateCount':2}}",
 	  "generationConfig.candidateCount > 1 is not supported by this model" },
 	{ __LINE__, "{'contents':[{'parts':[{'text':'q'}]}],'generationConfig':{'candidateCount':-1}}",
-	  "generationConfig.candidateCount must be a positive integer" },
+	  "generationConfig.candidateCount must be a non-negative integer" },
 	{ __LINE__, "{'contents':[{'parts':[{'text':'q'}]}],'generationConfig':{'maxOutputTokens':-5}}",
 	  "generationConfig.maxOutputTokens must be a positive integer" },
 	{ __LINE__, "{'contents':[{'parts':[{'text':'q'}]}],'generationConfig':{'maxOutputTokens':1.5}}",

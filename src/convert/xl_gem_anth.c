@@ -141,15 +141,55 @@ static struct str trim_ws(struct str s)
 	return s;
 }
 
+/* json_skip in O(log n). json_skip walks the whole subtree, so a recursive
+ * walk over nested objects would cost depth x size (seconds for a hostile
+ * schema); but tokens are in document order, so the subtree of i ends at the
+ * first later token whose text starts at or after i's end. */
+static int skip(const struct json *j, int i)
+{
+	struct str s = json_span(j, i);
+	const char *end;
+	int lo = i + 1, hi, step = 8;
+	if (!s.p)
+		return json_skip(j, i);
+	end = s.p + s.n;
+	/* Most subtrees are small: look at a few tokens first. */
+	for (; lo < i + 1 + step; lo++)
+		if (lo >= j->n || json_span(j, lo).p >= end)
+			return lo;
+	/* Then gallop (tokens before lo are inside) and bisect [lo, hi]. */
+	for (;;) {
+		hi = lo + step;
+		if (hi >= j->n) {
+			hi = j->n;
+			break;
+		}
+		if (json_span(j, hi).p >= end)
+			break;
+		lo = hi + 1;
+		step *= 2;
+	}
+	while (lo < hi) {
+		int m = lo + (hi - lo) / 2;
+		if (json_span(j, m).p < end)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo;
+}
+
 /* A member by its lowerCamelCase name, or else by the proto name Google's
- * JSON parser also accepts ("maxOutputTokens" / "max_output_tokens"). */
+ * JSON parser also accepts ("maxOutputTokens" / "max_output_tokens"). As
+ * json_get: keys compare unescaped, the last of duplicates wins; -1 when
+ * absent or obj is not an object. */
 static int get(const struct json *j, int obj, const char *camel)
 {
 	char snake[64];
 	size_t n = 0;
-	int v = json_get(j, obj, camel), upper = 0;
-	if (v >= 0)
-		return v;
+	int upper = 0, cam = -1, snk = -1, k, cnt;
+	if (!json_is_obj(j, obj))
+		return -1;
 	for (const char *s = camel; *s && n + 3 < sizeof(snake); s++) {
 		if (*s >= 'A' && *s <= 'Z') {
 			snake[n++] = '_';
@@ -160,7 +200,26 @@ static int get(const struct json *j, int obj, const char *camel)
 		}
 	}
 	snake[n] = '\0';
-	return upper ? json_get(j, obj, snake) : -1;
+	k = obj + 1;
+	cnt = json_count(j, obj);
+	for (int x = 0; x < cnt; x++, k = skip(j, k + 1)) {
+		struct str raw = json_raw(j, k);
+		if (json_key_eq(raw, camel))
+			cam = k + 1;
+		else if (upper && json_key_eq(raw, snake))
+			snk = k + 1;
+	}
+	return cam >= 0 ? cam : snk;
+}
+
+/* A member by its exact name (schemas are JSON Schema: no proto names). */
+static int member(const struct json *j, int obj, const char *key)
+{
+	int found = -1, k = obj + 1, cnt = json_is_obj(j, obj) ? json_count(j, obj) : 0;
+	for (int x = 0; x < cnt; x++, k = skip(j, k + 1))
+		if (json_str_eq(j, k, key))
+			found = k + 1;
+	return found;
 }
 
 /* A repeated field: a list, or one bare value (Google's parser takes both).
@@ -358,7 +417,7 @@ static void schema_map(const struct json *j, int obj, struct buf *b)
 {
 	int k = obj + 1, cnt = json_count(j, obj);
 	buf_putc(b, '{');
-	for (int i = 0; i < cnt; i++, k = json_skip(j, k + 1)) {
+	for (int i = 0; i < cnt; i++, k = skip(j, k + 1)) {
 		if (i)
 			buf_putc(b, ',');
 		buf_appendstr(b, json_span(j, k));
@@ -372,7 +431,7 @@ static void schema_list(const struct json *j, int arr, struct buf *b)
 {
 	int k = arr + 1, cnt = json_count(j, arr);
 	buf_putc(b, '[');
-	for (int i = 0; i < cnt; i++, k = json_skip(j, k)) {
+	for (int i = 0; i < cnt; i++, k = skip(j, k)) {
 		if (i)
 			buf_putc(b, ',');
 		schema_conv(j, k, b, 0);
@@ -390,8 +449,8 @@ static void schema_conv(const struct json *j, int s, struct buf *b, int root)
 		buf_appendstr(b, json_span(j, s));
 		return;
 	}
-	ty = json_get(j, s, "type");
-	if (json_bool(j, json_get(j, s, "nullable"), &nul))
+	ty = member(j, s, "type");
+	if (json_bool(j, member(j, s, "nullable"), &nul))
 		nul = 0;
 	buf_putc(b, '{');
 	if (root && (ty < 0 || enum_eq(j, ty, "TYPE_UNSPECIFIED"))) {
@@ -400,7 +459,7 @@ static void schema_conv(const struct json *j, int s, struct buf *b, int root)
 	}
 	k = s + 1;
 	cnt = json_count(j, s);
-	for (int i = 0; i < cnt; i++, k = json_skip(j, k + 1)) {
+	for (int i = 0; i < cnt; i++, k = skip(j, k + 1)) {
 		int v = k + 1;
 		if (json_str_eq(j, k, "nullable"))
 			continue;
@@ -422,7 +481,7 @@ static void schema_conv(const struct json *j, int s, struct buf *b, int root)
 		} else if (json_str_eq(j, k, "type") && json_is_arr(j, v)) {
 			int e = v + 1, n = json_count(j, v), has_null = 0;
 			buf_putc(b, '[');
-			for (int x = 0; x < n; x++, e = json_skip(j, e)) {
+			for (int x = 0; x < n; x++, e = skip(j, e)) {
 				if (x)
 					buf_putc(b, ',');
 				if (json_is_str(j, e))
@@ -457,7 +516,7 @@ static int put_schema(struct cx *c, int s, int openapi, int root)
 	struct buf t;
 	if (!c->w)
 		return 0;
-	if (!openapi && (!root || json_get(c->j, s, "type") >= 0)) {
+	if (!openapi && (!root || member(c->j, s, "type") >= 0)) {
 		put_raw(c, json_span(c->j, s));
 		return 0;
 	}
@@ -636,34 +695,114 @@ out:
 
 /* ---- parts -------------------------------------------------------------------------- */
 
-static const struct {
-	const char *key;
-	int kind;
-} data_keys[] = {
-	{ "text", PK_TEXT },           { "inlineData", PK_INLINE },
-	{ "fileData", PK_FILE },       { "functionCall", PK_CALL },
-	{ "functionResponse", PK_RESP }, { "executableCode", PK_CODE },
-	{ "codeExecutionResult", PK_CODE },
+/* What a part holds. */
+struct pinfo {
+	int kind;       /* enum pk */
+	int val;        /* the data value token, -1 for PK_NONE */
+	int thought;    /* tokens of thought and thoughtSignature, -1 when absent */
+	int sig;
 };
 
-/* Which data a part holds (Part.data is a oneof): its kind, *val the value. */
-static int part_kind(struct cx *c, const char *path, int part, int *val)
+/* The members part_scan looks for; the first NDATA are Part.data, a oneof. */
+static const struct {
+	const char *camel, *snake;
+	int kind;
+} part_keys[] = {
+	{ "text", NULL, PK_TEXT },
+	{ "inlineData", "inline_data", PK_INLINE },
+	{ "fileData", "file_data", PK_FILE },
+	{ "functionCall", "function_call", PK_CALL },
+	{ "functionResponse", "function_response", PK_RESP },
+	{ "executableCode", "executable_code", PK_CODE },
+	{ "codeExecutionResult", "code_execution_result", PK_CODE },
+	{ "thought", NULL, PK_NONE },
+	{ "thoughtSignature", "thought_signature", PK_NONE },
+};
+#define NDATA 7
+#define NPKEYS (sizeof(part_keys) / sizeof(part_keys[0]))
+
+/* Classify a part in one pass over its members (every part is visited
+ * several times, so this is the hot path), with get()'s rules: the last of
+ * duplicate keys, the camelCase name before the proto name. */
+static int part_scan(struct cx *c, const char *path, int part, struct pinfo *pi)
 {
-	int kind = PK_NONE, n = 0;
-	*val = -1;
-	if (!json_is_obj(c->j, part))
+	const struct json *j = c->j;
+	int cam[NPKEYS], snk[NPKEYS], val[NPKEYS], k, cnt, n = 0;
+
+	pi->kind = PK_NONE;
+	pi->val = pi->thought = pi->sig = -1;
+	if (!json_is_obj(j, part))
 		return fail(c, "%s must be an object", path);
-	for (size_t i = 0; i < sizeof(data_keys) / sizeof(data_keys[0]); i++) {
-		int v = get(c->j, part, data_keys[i].key);
-		if (unset(c->j, v))
+	for (size_t i = 0; i < NPKEYS; i++)
+		cam[i] = snk[i] = -1;
+	k = part + 1;
+	cnt = json_count(j, part);
+	for (int x = 0; x < cnt; x++, k = skip(j, k + 1)) {
+		struct str raw = json_raw(j, k);
+		for (size_t i = 0; i < NPKEYS; i++) {
+			if (json_key_eq(raw, part_keys[i].camel)) {
+				cam[i] = k + 1;
+				break;
+			}
+			if (part_keys[i].snake && json_key_eq(raw, part_keys[i].snake)) {
+				snk[i] = k + 1;
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < NPKEYS; i++)
+		val[i] = cam[i] >= 0 ? cam[i] : snk[i];
+	for (size_t i = 0; i < NDATA; i++) {
+		if (unset(j, val[i]))
 			continue;
 		if (n++)
 			return fail(c, "%s holds more than one of text, inlineData, fileData, functionCall, "
 			            "functionResponse", path);
-		kind = data_keys[i].kind;
-		*val = v;
+		pi->kind = part_keys[i].kind;
+		pi->val = val[i];
 	}
-	return kind;
+	pi->thought = val[NDATA];
+	pi->sig = val[NDATA + 1];
+	return pi->kind;
+}
+
+/* dst = a + b, cut to n - 1 bytes (paths for messages, built without printf). */
+static void cat_path(char *dst, size_t n, const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > n - 1)
+		la = n - 1;
+	if (lb > n - 1 - la)
+		lb = n - 1 - la;
+	memcpy(dst, a, la);
+	memcpy(dst + la, b, lb);
+	dst[la + lb] = '\0';
+}
+
+/* "contents[ci].parts[pi]" into d (at least 64 bytes), without printf. */
+static void part_path(char *d, int ci, int pi)
+{
+	static const char a[] = "contents[", b[] = "].parts[";
+	char *p = d;
+	int v[2] = { ci, pi };
+	memcpy(p, a, sizeof(a) - 1);
+	p += sizeof(a) - 1;
+	for (int x = 0; x < 2; x++) {
+		char tmp[12];
+		int n = 0;
+		unsigned u = (unsigned)v[x];
+		do
+			tmp[n++] = (char)('0' + u % 10);
+		while (u /= 10);
+		while (n)
+			*p++ = tmp[--n];
+		if (!x) {
+			memcpy(p, b, sizeof(b) - 1);
+			p += sizeof(b) - 1;
+		}
+	}
+	*p++ = ']';
+	*p = '\0';
 }
 
 static struct call *call_of(struct cx *c, int part)
@@ -759,19 +898,22 @@ static int resp_block(struct cx *c, const char *path, int fr, int part)
 		if (!json_is_arr(j, parts) && !json_is_obj(j, parts))
 			return fail(c, "%s.parts must be a list of parts", path);
 		cnt = seq(j, parts, &k);
-		for (int p = 0; p < cnt; p++, k = json_skip(j, k)) {
-			int v, kind;
+		for (int p = 0; p < cnt; p++, k = skip(j, k)) {
+			struct pinfo pi;
+			if (c->w) { /* validated in the first pass */
+				nmedia += part_scan(c, "", k, &pi) != PK_NONE;
+				continue;
+			}
 			snprintf(sub, sizeof(sub), "%s.parts[%d]", path, p);
-			kind = part_kind(c, sub, k, &v);
-			if (kind < 0)
+			if (part_scan(c, sub, k, &pi) < 0)
 				return -1;
-			if (kind != PK_INLINE && kind != PK_FILE && kind != PK_NONE)
+			if (pi.kind != PK_INLINE && pi.kind != PK_FILE && pi.kind != PK_NONE)
 				return fail(c, "%s: only inlineData and fileData parts are supported here", sub);
-			if (kind == PK_NONE)
+			if (pi.kind == PK_NONE)
 				continue;
 			snprintf(sub, sizeof(sub), "%s.parts[%d].%s", path, p,
-			         kind == PK_INLINE ? "inlineData" : "fileData");
-			if (!c->w && media_block(c, sub, kind, v) < 0)
+			         pi.kind == PK_INLINE ? "inlineData" : "fileData");
+			if (media_block(c, sub, pi.kind, pi.val) < 0)
 				return -1;
 			nmedia++;
 		}
@@ -827,10 +969,10 @@ static int resp_block(struct cx *c, const char *path, int fr, int part)
 			jw_end_obj(c->w);
 		}
 		k = -1;
-		for (int p = 0, cnt = seq(j, parts, &k); p < cnt; p++, k = json_skip(j, k)) {
-			int v, kind = part_kind(c, "", k, &v);
-			if (kind == PK_INLINE || kind == PK_FILE) {
-				if (media_block(c, "", kind, v) < 0) {
+		for (int p = 0, cnt = seq(j, parts, &k); p < cnt; p++, k = skip(j, k)) {
+			struct pinfo pi;
+			if (part_scan(c, "", k, &pi) == PK_INLINE || pi.kind == PK_FILE) {
+				if (media_block(c, "", pi.kind, pi.val) < 0) {
 					buf_free(&t);
 					return -1;
 				}
@@ -857,17 +999,19 @@ static int part_blocks(struct cx *c, const char *path, int part, int side, int g
 {
 	const struct json *j = c->j;
 	char sub[96];
+	struct pinfo pi;
 	int v, th = 0, sig, text, n = 0, keep, x;
-	int kind = part_kind(c, path, part, &v);
+	int kind = part_scan(c, path, part, &pi);
 
 	if (kind < 0)
 		return -1;
+	v = pi.val;
 	if (kind == PK_RESP) {
 		if (!group)
 			return 0;
 		if (side != S_USER)
 			return fail(c, "%s.functionResponse must be in a user turn (role \"user\")", path);
-		snprintf(sub, sizeof(sub), "%s.functionResponse", path);
+		cat_path(sub, sizeof(sub), path, ".functionResponse");
 		return resp_block(c, sub, v, part);
 	}
 	if (group)
@@ -875,10 +1019,10 @@ static int part_blocks(struct cx *c, const char *path, int part, int side, int g
 	if (kind == PK_CODE)
 		return fail(c, "%s: executableCode and codeExecutionResult parts are not supported by "
 		            "this model", path);
-	x = get(j, part, "thought");
+	x = pi.thought;
 	if (!unset(j, x) && json_bool(j, x, &th))
 		return fail(c, "%s.thought must be a boolean", path);
-	sig = get(j, part, "thoughtSignature");
+	sig = pi.sig;
 	if (!unset(j, sig) && !json_is_str(j, sig))
 		return fail(c, "%s.thoughtSignature must be a string", path);
 	if (unset(j, sig) || !json_raw(j, sig).n)
@@ -891,7 +1035,7 @@ static int part_blocks(struct cx *c, const char *path, int part, int side, int g
 		if (side != S_USER)
 			return fail(c, "%s.%s is not supported in a model turn", path,
 			            kind == PK_INLINE ? "inlineData" : "fileData");
-		snprintf(sub, sizeof(sub), "%s.%s", path, kind == PK_INLINE ? "inlineData" : "fileData");
+		cat_path(sub, sizeof(sub), path, kind == PK_INLINE ? ".inlineData" : ".fileData");
 		return media_block(c, sub, kind, v);
 	case PK_CALL:
 		if (side != S_MODEL)
@@ -901,7 +1045,7 @@ static int part_blocks(struct cx *c, const char *path, int part, int side, int g
 				return -1;
 			n++;
 		}
-		snprintf(sub, sizeof(sub), "%s.functionCall", path);
+		cat_path(sub, sizeof(sub), path, ".functionCall");
 		if (call_block(c, sub, v, part) < 0)
 			return -1;
 		return n + 1;
@@ -939,9 +1083,9 @@ static int content_blocks(struct cx *c, int ci, struct content *m, int group, in
 	if (m->parts < 0)
 		return 0;
 	cnt = seq(j, m->parts, &k);
-	for (int p = 0; p < cnt; p++, k = json_skip(j, k)) {
+	for (int p = 0; p < cnt; p++, k = skip(j, k)) {
 		int r;
-		snprintf(path, sizeof(path), "contents[%d].parts[%d]", ci, p);
+		part_path(path, ci, p);
 		r = part_blocks(c, path, k, m->side, group, plain);
 		if (r < 0)
 			return -1;
@@ -1131,11 +1275,12 @@ out:
 static int analyze(struct cx *c, int cts, struct content *ms, int n)
 {
 	const struct json *j = c->j;
-	int k, p, cnt, v;
+	int k, p, cnt;
+	struct pinfo pi;
 	char path[64];
 
 	seq(j, cts, &k);
-	for (int i = 0; i < n; i++, k = json_skip(j, k)) {
+	for (int i = 0; i < n; i++, k = skip(j, k)) {
 		struct content *m = &ms[i];
 		if (read_content(c, i, k, m))
 			return -1;
@@ -1150,10 +1295,10 @@ static int analyze(struct cx *c, int cts, struct content *ms, int n)
 		if (m->parts < 0)
 			continue;
 		cnt = seq(j, m->parts, &p);
-		for (int x = 0; x < cnt; x++, p = json_skip(j, p)) {
-			if (part_kind(c, "", p, &v) != PK_CALL)
+		for (int x = 0; x < cnt; x++, p = skip(j, p)) {
+			if (part_scan(c, "", p, &pi) != PK_CALL)
 				continue;
-			if (add_call(c, p, v))
+			if (add_call(c, p, pi.val))
 				return -1;
 			m->calls = 1;
 		}
@@ -1170,11 +1315,11 @@ static int analyze(struct cx *c, int cts, struct content *ms, int n)
 		if (ms[i].parts < 0)
 			continue;
 		cnt = seq(j, ms[i].parts, &p);
-		for (int x = 0; x < cnt; x++, p = json_skip(j, p)) {
-			if (part_kind(c, "", p, &v) != PK_RESP)
+		for (int x = 0; x < cnt; x++, p = skip(j, p)) {
+			if (part_scan(c, "", p, &pi) != PK_RESP)
 				continue;
 			snprintf(path, sizeof(path), "contents[%d].parts[%d].functionResponse", i, x);
-			if (pair(c, path, p, v))
+			if (pair(c, path, p, pi.val))
 				return -1;
 		}
 	}
@@ -1262,7 +1407,8 @@ static int sys_blocks(struct cx *c, int s)
 		return fail(c, "systemInstruction must be a Content object, a string or a list of parts");
 	}
 	cnt = seq(j, parts, &k);
-	for (int p = 0; p < cnt; p++, k = json_skip(j, k)) {
+	for (int p = 0; p < cnt; p++, k = skip(j, k)) {
+		struct pinfo pi;
 		int v, kind, th = 0, x;
 		snprintf(path, sizeof(path), "systemInstruction.parts[%d]", p);
 		if (json_is_str(j, k)) {
@@ -1272,7 +1418,8 @@ static int sys_blocks(struct cx *c, int s)
 			}
 			continue;
 		}
-		kind = part_kind(c, path, k, &v);
+		kind = part_scan(c, path, k, &pi);
+		v = pi.val;
 		if (kind < 0)
 			return -1;
 		if (kind == PK_NONE)
@@ -1281,7 +1428,7 @@ static int sys_blocks(struct cx *c, int s)
 			return fail(c, "%s: only text parts are supported in systemInstruction", path);
 		if (!json_is_str(j, v))
 			return fail(c, "%s.text must be a string", path);
-		x = get(j, k, "thought");
+		x = pi.thought;
 		if (!unset(j, x) && json_bool(j, x, &th))
 			return fail(c, "%s.thought must be a boolean", path);
 		if (th || !json_raw(j, v).n)
@@ -1350,13 +1497,13 @@ static int put_tools(struct cx *c, int tools, int *count)
 	const struct json *j = c->j;
 	int k, cnt = seq(j, tools, &k);
 	*count = 0;
-	for (int i = 0; i < cnt; i++, k = json_skip(j, k)) {
+	for (int i = 0; i < cnt; i++, k = skip(j, k)) {
 		int fd, m, d, nd;
 		if (!json_is_obj(j, k))
 			return fail(c, "tools[%d] must be an object", i);
 		/* Any other kind of tool is refused; see the header. */
 		m = k + 1;
-		for (int x = 0; x < json_count(j, k); x++, m = json_skip(j, m + 1)) {
+		for (int x = 0; x < json_count(j, k); x++, m = skip(j, m + 1)) {
 			struct str key = json_raw(j, m);
 			if (json_str_eq(j, m, "functionDeclarations") ||
 			    json_str_eq(j, m, "function_declarations") || unset(j, m + 1))
@@ -1370,7 +1517,7 @@ static int put_tools(struct cx *c, int tools, int *count)
 		if (!json_is_arr(j, fd) && !json_is_obj(j, fd))
 			return fail(c, "tools[%d].functionDeclarations must be a list", i);
 		nd = seq(j, fd, &d);
-		for (int x = 0; x < nd; x++, d = json_skip(j, d)) {
+		for (int x = 0; x < nd; x++, d = skip(j, d)) {
 			if (put_decl(c, i, x, d))
 				return -1;
 			(*count)++;
@@ -1398,7 +1545,7 @@ static int read_tool_config(struct cx *c, struct params *p)
 		int k;
 		na = seq(j, an, &k);
 		first = k;
-		for (int i = 0; i < na; i++, k = json_skip(j, k))
+		for (int i = 0; i < na; i++, k = skip(j, k))
 			if (!json_is_str(j, k))
 				return fail(c, "toolConfig.functionCallingConfig.allowedFunctionNames must be "
 				            "a list of strings");
@@ -1529,7 +1676,7 @@ static int read_gen_config(struct cx *c, struct params *p)
 	t = get(j, gc, "candidateCount");
 	if (!unset(j, t)) {
 		if (json_int(j, t, &v) || v < 0)
-			return fail(c, "generationConfig.candidateCount must be a positive integer");
+			return fail(c, "generationConfig.candidateCount must be a non-negative integer");
 		if (v > 1)
 			return fail(c, "generationConfig.candidateCount > 1 is not supported by this model "
 			            "(it returns one candidate)");
@@ -1563,7 +1710,7 @@ static int read_gen_config(struct cx *c, struct params *p)
 		if (!json_is_arr(j, t) && !json_is_str(j, t))
 			return fail(c, "generationConfig.stopSequences must be a list of strings");
 		cnt = seq(j, t, &k);
-		for (int i = 0; i < cnt; i++, k = json_skip(j, k))
+		for (int i = 0; i < cnt; i++, k = skip(j, k))
 			if (!json_is_str(j, k))
 				return fail(c, "generationConfig.stopSequences[%d] must be a string", i);
 		p->stop = t;
@@ -1572,7 +1719,7 @@ static int read_gen_config(struct cx *c, struct params *p)
 	t = get(j, gc, "responseModalities");
 	if (!unset(j, t)) {
 		int k, cnt = seq(j, t, &k);
-		for (int i = 0; i < cnt; i++, k = json_skip(j, k))
+		for (int i = 0; i < cnt; i++, k = skip(j, k))
 			if (!enum_eq(j, k, "TEXT"))
 				return fail(c, "generationConfig.responseModalities: only TEXT output is "
 				            "supported by this model");
@@ -1683,7 +1830,7 @@ static void write_request(struct cx *c, const struct xl_gem_in_opts *o, const st
 	if (p->stop >= 0) {
 		int first = 1, k;
 		cnt = seq(j, p->stop, &k);
-		for (i = 0; i < cnt; i++, k = json_skip(j, k)) {
+		for (i = 0; i < cnt; i++, k = skip(j, k)) {
 			struct buf t;
 			struct str txt;
 			buf_init(&t, c->lim);

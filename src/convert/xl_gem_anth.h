@@ -172,8 +172,9 @@
  *           keep_thoughts, when the last model turn holds a functionCall
  *           (Anthropic then wants that turn to start with a thinking block
  *           it signed). With thinking on, temperature is left out unless it
- *           is 1, top_p unless it is >= 0.95, and top_k always: the only
- *           sampling settings Anthropic accepts alongside thinking.
+ *           is 1 (after clamping), top_p unless it is >= 0.95, and top_k
+ *           always: the only sampling settings Anthropic accepts alongside
+ *           thinking.
  *   dropped seed, presencePenalty, frequencyPenalty, responseLogprobs,
  *           logprobs, speechConfig, mediaResolution, imageConfig,
  *           routingConfig, enableEnhancedCivicAnswers and the rest.
