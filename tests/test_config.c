@@ -119,7 +119,9 @@ static const char FULL[] =
 	"- model_id: codex/gpt-5.2-codex\n"
 	"  provider: codex\n"
 	"- model_id: gem\n"
-	"  provider: gemini\n";
+	"  provider: gemini\n"
+	"- model_id: gemini-2.5-flash\n"
+	"  format: gemini\n";
 
 static void test_models_ok(void)
 {
@@ -171,6 +173,12 @@ static void test_models_ok(void)
 		      "codex");
 		m = config_find_model(c, "gem", 3);
 		CHECK(m && m->provider == PROV_GEMINI && m->format == FMT_GEMINI, "gemini");
+	}
+	CASE("models.yaml: format gemini defaults api_base to the Gemini API") {
+		const struct model *m = config_find_model(c, "gemini-2.5-flash", 16);
+		CHECK(m && m->format == FMT_GEMINI && m->provider == PROV_NONE && m->url.tls &&
+		          strcmp(m->url.host, "generativelanguage.googleapis.com") == 0 && strcmp(m->url.path, "/v1beta") == 0,
+		      "gemini default");
 	}
 	CASE("models.yaml: lookup is exact") {
 		CHECK(config_find_model(c, "deepseek", 8) == NULL, "prefix must not match");

@@ -314,6 +314,7 @@ int main(void)
 		EXPECT("request:\n  - set: {path: /a/*/n, value: 1}\n  - set: {path: /a/-, value: {}}\n", "{\"a\":[{}]}",
 		       "{\"a\":[{\"n\":1},{}]}");
 		EXPECT("request:\n  - delete: /a/*\n  - set: {path: /a/-, value: 9}\n", "{\"a\":[1,2]}", "{\"a\":[9]}");
+		EXPECT("request:\n  - set: {path: /a/-/*/k, value: 1}\n  - set: {path: /a/1, value: 9}\n", "{\"a\":[0]}", NULL);
 		EXPECT("request:\n  - set: {path: /x, value: 1}\n  - delete: /x\n", "{\"y\":0}", NULL);
 		EXPECT("request:\n  - set: {path: /a/1, value: 9}\n  - delete: /a/0\n  - set: {path: /a/0/k, value: 1}\n",
 		       "{\"a\":[{},{}]}", "{\"a\":[9]}");

@@ -605,7 +605,10 @@ static int parse_model(struct model *m, const struct yaml_node *e, const char *f
 		case PROV_CODEX: def = "https://chatgpt.com/backend-api/codex/responses"; break;
 		case PROV_GEMINI: case PROV_ANTIGRAVITY: def = "https://cloudcode-pa.googleapis.com"; break;
 		case PROV_CLAUDE_CODE: def = "https://api.anthropic.com/v1/messages"; break;
-		default: break;
+		default:
+			if (format_set && m->format == FMT_GEMINI)
+				def = "https://generativelanguage.googleapis.com/v1beta";
+			break;
 		}
 		if (!def)
 			YERR(e, "model '%s' has no api_base", m->id);

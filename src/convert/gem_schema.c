@@ -11,8 +11,8 @@
 #define GS_MAX_DEPTH 24       /* schema levels written */
 #define GS_JW_ROOM 8          /* containers a capped node may still open */
 #define GS_MAX_LIST 32        /* merged sources of one node */
-#define GS_MAX_EXPAND 4096    /* $ref expansions in one document */
-#define GS_NODE_BASE 20000    /* node budget: this + 2 x tokens */
+#define GS_MAX_EXPAND 1024    /* $ref expansions in one document */
+#define GS_NODE_BASE 10000    /* node budget: this + 2 x tokens */
 
 enum {
 	T_STR = 1,
@@ -427,7 +427,7 @@ static void gs_add(struct gs *x, struct gs_list *L, int t)
 	v = gs_kget(x, t, "allOf");
 	if (json_is_arr(j, v)) {
 		int n = json_count(j, v), e = v + 1;
-		for (int i = 0; i < n; i++, e = gs_next(x, e))
+		for (int i = 0; i < n && L->n < GS_MAX_LIST; i++, e = gs_next(x, e))
 			gs_add(x, L, e);
 	}
 	v = gs_kget(x, t, "anyOf");

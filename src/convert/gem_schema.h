@@ -39,8 +39,8 @@
  * - "$ref": a JSON pointer into the same document ("#", "#/$defs/X",
  *   "#/definitions/X", any "#/a/b" with ~0 ~1 and %XX escapes) is inlined.
  *   A reference back to a schema being expanded on the current path (a
- *   recursive type), or one past the expansion budget (4096 expansions, or
- *   the node budget: 20000 + 2 x the schema's tokens), becomes
+ *   recursive type), or one past the expansion budget (1024 expansions, or
+ *   the node budget: 10000 + 2 x the schema's tokens), becomes
  *   {"type":"object"} with the note "recursive: X" / "definition omitted:
  *   X" (X: the pointer's last segment). Other references (external, "#name"
  *   anchors, unresolvable) are dropped.
@@ -75,7 +75,10 @@
  *   one value), values as JSON text.
  * - "format": kept only where Gemini lists it: string date-time (and enum
  *   when an enum is sent), number float/double, integer int32/int64;
- *   another format is dropped with the note "format: uri".
+ *   another format is dropped with the note "format: uri". (Today's
+ *   reference says other values are accepted and ignored; the API long
+ *   refused them with "only 'enum' and 'date-time' are supported for
+ *   STRING type". The note works with both and keeps the hint.)
  * - "pattern" is dropped with the note "pattern: ^[a-z]+$": Gemini's
  *   Schema has the field, but JSON Schema patterns are ECMA-262 regexes
  *   (lookaround, backreferences) that a server-side RE2 would refuse,
@@ -83,8 +86,9 @@
  * - "exclusiveMinimum"/"exclusiveMaximum" (numbers) -> notes "> N" / "< N";
  *   the draft-4 boolean form notes "> minimum" / "< maximum" (the
  *   inclusive bound is still sent). "multipleOf" -> "multiple of N".
- *   "default" -> "default: V" (Gemini ignores default; the note shows it
- *   to the model). "uniqueItems": true -> "unique items". An
+ *   "default" -> "default: V" (null included; Gemini ignores default, the
+ *   note shows it to the model) unless the description already mentions
+ *   a default. "uniqueItems": true -> "unique items". An
  *   "additionalProperties" schema with a string type on an object ->
  *   "additional properties: T".
  * - Bounds: minimum/maximum (numbers) on number/integer nodes;
@@ -95,14 +99,21 @@
  *   ("items" as an array or "prefixItems", with the note "tuple of N
  *   items"), else {} (any element).
  * - "properties": only on objects; each property's schema sanitized (a
- *   boolean schema true/false gives {}). Names are kept as they are.
+ *   boolean schema true/false gives {}; another value drops the
+ *   property). Names are kept as they are; a name given twice in one
+ *   object is one property, the later schema winning (as JSON parsers do).
  *   "required": strings naming an existing property, first occurrence
  *   only, in their order; omitted when empty. An object without properties
- *   stays {"type":"object"}: Gemini accepts it for function parameters
- *   (the caller may omit an empty top-level parameters, which Gemini
- *   documents for functions without arguments).
+ *   stays {"type":"object"} (no placeholder property, which the model would
+ *   then fill in): Gemini accepts it in function parameters, and the caller
+ *   leaves an empty top-level parameters out, as Gemini documents for
+ *   functions without arguments. Known limit: responseSchema has been
+ *   reported to refuse a nested OBJECT without properties ("should be
+ *   non-empty for OBJECT type"); such output schemas are rare and are sent
+ *   as they are.
  * - "description": the first string description, then the notes in
- *   parentheses, joined by "; ": "Timeout in ms (> 0; default: 120000)".
+ *   parentheses, joined by "; ": "Timeout in ms (> 0; default: 120000)";
+ *   none when both are empty.
  * - Nesting: below 24 schema levels (or past the node budget) a node keeps
  *   its type, description and bounds; its properties, anyOf members and
  *   items ({} then) are omitted with the note "nested schema omitted".

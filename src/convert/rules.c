@@ -867,7 +867,9 @@ static int emit_arr(struct ctx *c, int d, struct node n, struct ent *p, size_t n
 			continue;
 		}
 		if (pt->dash) {
-			if (ru->op == OP_DELETE)
+			/* only what resolve() would bring into being: a "-" with a
+			 * "*" ahead appends nothing, so later indices stay put */
+			if (ru->op == OP_DELETE || (!term && ru->last_star > d))
 				continue;
 			s[ns++] = (struct slot){ -1, (int)e, -1, -1 };
 			q = ns - 1;

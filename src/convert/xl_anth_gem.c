@@ -438,7 +438,7 @@ static int xg_tab_names(struct xg *x)
 		}
 	if (nf > XG_MAX_NAMES) {
 		free(first);
-		return xg_fail(x, "tools: more than %d distinct tool names", XG_MAX_NAMES);
+		return xg_fail(x, "more than %d distinct tool names", XG_MAX_NAMES);
 	}
 	qsort(first, nf, sizeof(*first), xg_seq_cmp);
 	for (size_t i = 0; i < nf; i++) {
@@ -787,7 +787,10 @@ static void xg_thinking(struct xg *x, int blk)
 	int th = xg_nonempty(j, blk, "thinking"), sig = xg_nonempty(j, blk, "signature");
 
 	if (sig >= 0 && xg_str_starts(x, sig, GEM_SIG_PREFIX)) {
-		x->pending = sig; /* for the next functionCall or text part */
+		struct str r = json_raw(j, sig);
+		size_t len = xg_has_bs(r) ? buf_len(&x->scratch) : r.n; /* decoded by xg_str_starts */
+		if (len > sizeof(GEM_SIG_PREFIX) - 1)
+			x->pending = sig; /* for the next functionCall or text part */
 		sig = -1;
 		if (th < 0)
 			return;

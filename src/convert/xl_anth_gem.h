@@ -53,7 +53,8 @@
  *   a signature starting with GEM_SIG_PREFIX is the thoughtSignature (the
  *   rest of it) of the next functionCall or text part of the same message,
  *   or of a final {"text":"","thoughtSignature"} when none follows (its
- *   thinking text, if any, still becomes {"text","thought":true}); any
+ *   thinking text, if any, still becomes {"text","thought":true}; the bare
+ *   prefix carries nothing and is dropped); any
  *   other block with a thinking text or a signature -> {"text":thinking
  *   (or ""),"thought":true[,"thoughtSignature":signature]}, signature bytes
  *   copied exactly. redacted_thinking is dropped (Gemini cannot read
@@ -123,10 +124,13 @@
  * string type; a text block without a string text; a tool_use without a
  * string id or name, or with a non-object input; a tool_result without a
  * string tool_use_id, with content of the wrong type, a non-boolean
- * is_error, or an id no tool_use has; an image whose base64/url source
- * lacks its strings; wrong types for system, max_tokens (an integer >= 1),
- * temperature, top_p, top_k, stop_sequences, tools, tool_choice, thinking,
- * output_config. null counts as absent. Messages name the place:
+ * is_error, or an id no tool_use has; more than 4096 distinct tool names
+ * (tools, tool_use blocks, tool_choice: each costs a name-map entry); an
+ * image whose base64/url source lacks its strings; a thinking block whose
+ * thinking or signature is not a string; wrong types for system,
+ * max_tokens (an integer >= 1), temperature, top_p, top_k,
+ * stop_sequences, tools, tool_choice, thinking, output_config. null counts
+ * as absent. Messages name the place:
  * "messages.3.content.1: tool_use block needs a string id". */
 #ifndef XL_ANTH_GEM_H
 #define XL_ANTH_GEM_H

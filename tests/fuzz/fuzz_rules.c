@@ -42,6 +42,10 @@ static const char *const POOL[] = {
 	"  - delete: /tools/1\n",
 	"  - set: {path: /tools/-, value: {name: WebSearch}}\n",
 	"  - delete: [/tool_choice, /a/1/k]\n",
+	"  - set: {path: /a/-/*/k, value: 1}\n",
+	"  - set: {path: /a/1, value: {k: {}}}\n",
+	"  - delete: /*/0\n",
+	"  - set_if_absent: {path: /0/-/0, value: []}\n",
 };
 #define NPOOL (sizeof(POOL) / sizeof(POOL[0]))
 
