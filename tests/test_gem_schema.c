@@ -363,6 +363,12 @@ static const struct row refs[] = {
 	  "{'type':'object','properties':{'e':{'$ref':'https://x/s.json','description':'ext'},'n':{'$ref':'#node'},'d':{'$ref':'#/$defs/None','type':'string'},"
 	  "'i':{'$ref':'#/properties/e/description'},'k':{'$ref':'#/required/0'}},'required':['e']}",
 	  "{'type':'object','properties':{'e':{'description':'ext'},'n':{},'d':{'type':'string'},'i':{},'k':{}},'required':['e']}" },
+	/* a big $defs is searched through a sorted index: escaped keys, the last duplicate wins */
+	{ __LINE__,
+	  "{'type':'object','properties':{'a':{'$ref':'#/$defs/K9'},'b':{'$ref':'#/$defs/d\\u0075p'},'c':{'$ref':'#/$defs/none'}},"
+	  "'$defs':{'K1':{},'K2':{},'K3':{},'K4':{},'K5':{},'K6':{},'K7':{},'K8':{},'K9':{'type':'integer'},"
+	  "'dup':{'type':'string'},'d\\u0075p':{'type':'boolean'}}}",
+	  "{'type':'object','properties':{'a':{'type':'integer'},'b':{'type':'boolean'},'c':{}}}" },
 	/* allOf of a reference to itself adds nothing */
 	{ __LINE__, "{'$defs':{'A':{'type':'string','allOf':[{'$ref':'#/$defs/A'}]}},'$ref':'#/$defs/A'}", "{'type':'string'}" },
 };
@@ -421,14 +427,16 @@ static void limits(void)
 	}
 	CASE("errors")
 	{
-		static const char *const bad[] = { "", "[]", "\"x\"", "{", "{\"a\":}", "true" };
+		static const char *const bad[] = { "", "{", "{\"a\":}", "{\"a\":1}x", "[]", "\"x\"", "true" };
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			struct buf out;
 			char err[64];
 			buf_init(&out, 1024);
 			buf_puts(&out, "keep");
 			CHECK(gem_schema_sanitize(str_cstr(bad[i]), &out, err, sizeof(err)) == -1, "%s", bad[i]);
-			CHECK(strcmp(err, "schema must be a JSON object") == 0, "%s: %s", bad[i], err);
+			CHECK(strcmp(err, i < 4 ? "schema is not valid JSON (or nested too deeply)"
+			                         : "schema must be a JSON object") == 0,
+			      "%s: %s", bad[i], err);
 			CHECK(buf_len(&out) == 4, "out changed for %s", bad[i]);
 			buf_free(&out);
 		}

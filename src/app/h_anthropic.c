@@ -11,6 +11,7 @@
 #include "json.h"
 #include "json_merge.h"
 #include "proxy.h"
+#include "tokest.h"
 #include "xl_anth_gem.h"
 #include "xl_anth_oai.h"
 
@@ -135,10 +136,15 @@ void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 		return;
 	}
 	if (count_tokens) {
-		snprintf(msg, sizeof(msg), "count_tokens is forwarded only to format: anthropic upstreams; model '%s' is "
-		                           "format: %s",
-		         m->id, config_format_name(m->format));
-		client_error(c, 501, "api_error", msg, NULL);
+		/* Not an Anthropic upstream: the local estimate (docs/token-estimator.md). */
+		long long tokens;
+		if (tokest_request(r->body, &tokens, msg, sizeof(msg))) {
+			client_error(c, 400, "invalid_request_error", msg, NULL);
+			return;
+		}
+		char out[64];
+		int len = snprintf(out, sizeof(out), "{\"input_tokens\":%lld}", tokens);
+		client_respond(c, 200, "application/json", NULL, out, (size_t)len);
 		return;
 	}
 	if (m->format == FMT_GEMINI) {

@@ -12,7 +12,10 @@
 #define GS_JW_ROOM 8          /* containers a capped node may still open */
 #define GS_MAX_LIST 32        /* merged sources of one node */
 #define GS_MAX_EXPAND 1024    /* $ref expansions in one document */
+#define GS_EXPAND_BASE 65536  /* tokens expansions may revisit: this + 4 x tokens */
 #define GS_NODE_BASE 10000    /* node budget: this + 2 x tokens */
+#define GS_INDEX_MIN 8        /* objects with more members get a sorted key index for $ref */
+#define GS_TYPE_MAX 16        /* elements of a "type" array looked at */
 
 enum {
 	T_STR = 1,
@@ -34,6 +37,24 @@ static const struct {
 };
 #define GS_NTYPES (sizeof(gs_types) / sizeof(gs_types[0]))
 
+/* A property name or a required entry, decoded. */
+struct gs_name {
+	size_t off, n;          /* in the names buffer while collecting */
+	const char *s;          /* then a pointer, once the buffer is final */
+	int seq;                /* order of appearance */
+	int src, mem;           /* source index and member index in its object */
+	int tok;                /* the property's schema */
+	int group;              /* seq of the first entry with this name */
+};
+
+/* A sorted index of one object's keys, for the steps of $ref pointers. */
+struct gs_oidx {
+	int obj;                /* -1: a free slot */
+	size_t n;
+	struct gs_name *k;      /* sorted by name, then member order */
+	struct buf names;
+};
+
 struct gs {
 	const struct json *j;
 	int *skip;              /* skip[i]: the token after i's subtree (json_skip in O(1)) */
@@ -46,6 +67,10 @@ struct gs {
 	int nactive, capactive;
 	long nodes, max_nodes;
 	int expansions;
+	long exp_tokens, max_exp_tokens; /* tokens revisited through $ref */
+	int *rmemo;             /* a $ref string token's target; -3 not resolved yet */
+	struct gs_oidx *oidx;   /* hash set of key indexes, by object token */
+	size_t noidx, capoidx;
 	int nomem;
 };
 
@@ -67,16 +92,6 @@ struct gs_node {
 	int uni;                /* a multi-member anyOf/oneOf array written as anyOf, or -1 */
 	int literal;            /* uni is a union of string literals, written as one enum */
 	int capped;             /* its children are not written */
-};
-
-/* A property name or a required entry, decoded. */
-struct gs_name {
-	size_t off, n;          /* in the names buffer while collecting */
-	const char *s;          /* then a pointer, once the buffer is final */
-	int seq;                /* order of appearance */
-	int src, mem;           /* source index and member index in its object */
-	int tok;                /* the property's schema */
-	int group;              /* seq of the first entry with this name */
 };
 
 /* ---- tokens --------------------------------------------------------------------------- */
@@ -128,7 +143,7 @@ static unsigned gs_type_bits(const struct gs *x, int t)
 	}
 	if (json_is_arr(j, t)) {
 		int n = json_count(j, t), e = t + 1;
-		for (int i = 0; i < n; i++, e = gs_next(x, e))
+		for (int i = 0; i < n && i < GS_TYPE_MAX; i++, e = gs_next(x, e))
 			if (json_is_str(j, e))
 				m |= gs_type_bits(x, e);
 	}
@@ -229,12 +244,97 @@ static int gs_hex(char c)
 	return -1;
 }
 
+static int gs_name_cmp(const void *pa, const void *pb);
+
+/* The key index of object obj, built on first use; NULL when out of memory. */
+static const struct gs_oidx *gs_index(struct gs *x, int obj)
+{
+	const struct json *j = x->j;
+	size_t h, mask;
+	struct gs_oidx *o;
+	int cnt, key, bad = 0;
+
+	if (x->noidx * 2 >= x->capoidx) {
+		size_t nc = x->capoidx ? x->capoidx * 2 : 16;
+		struct gs_oidx *na = malloc(nc * sizeof(*na));
+		if (!na)
+			return NULL;
+		for (size_t i = 0; i < nc; i++)
+			na[i].obj = -1;
+		for (size_t i = 0; i < x->capoidx; i++) {
+			if (x->oidx[i].obj < 0)
+				continue;
+			for (h = (size_t)x->oidx[i].obj & (nc - 1); na[h].obj >= 0; h = (h + 1) & (nc - 1))
+				;
+			na[h] = x->oidx[i];
+		}
+		free(x->oidx);
+		x->oidx = na;
+		x->capoidx = nc;
+	}
+	mask = x->capoidx - 1;
+	for (h = (size_t)obj & mask; x->oidx[h].obj >= 0; h = (h + 1) & mask)
+		if (x->oidx[h].obj == obj)
+			return &x->oidx[h];
+	o = &x->oidx[h];
+	cnt = json_count(j, obj);
+	o->k = malloc((size_t)(cnt ? cnt : 1) * sizeof(*o->k));
+	if (!o->k)
+		return NULL;
+	buf_init(&o->names, (size_t)1 << 40);
+	key = obj + 1;
+	for (int i = 0; i < cnt && !bad; i++, key = gs_next(x, key + 1)) {
+		o->k[i].off = buf_len(&o->names);
+		bad = json_unescape(json_raw(j, key), &o->names) != 0;
+		o->k[i].n = buf_len(&o->names) - o->k[i].off;
+		o->k[i].seq = i;
+		o->k[i].tok = key + 1;
+	}
+	if (bad || o->names.err) {
+		free(o->k);
+		buf_free(&o->names);
+		return NULL;
+	}
+	for (int i = 0; i < cnt; i++)
+		o->k[i].s = buf_data(&o->names) ? buf_data(&o->names) + o->k[i].off : "";
+	qsort(o->k, (size_t)cnt, sizeof(*o->k), gs_name_cmp);
+	o->n = (size_t)cnt;
+	o->obj = obj;
+	x->noidx++;
+	return o;
+}
+
 /* Member of object obj whose decoded key is k[0..n) (the last one), or -1.
- * k must not point into x->key. */
+ * k must not point into x->key. Large objects ($defs) go through a sorted
+ * index, so many references into one cost O(log n) each. */
 static int gs_member(struct gs *x, int obj, const char *k, size_t n)
 {
 	const struct json *j = x->j;
 	int cnt = json_count(j, obj), key = obj + 1, hit = -1;
+
+	if (cnt > GS_INDEX_MIN) {
+		const struct gs_oidx *o = gs_index(x, obj);
+		size_t lo = 0, hi;
+		if (!o) {
+			x->nomem = 1;
+			return -1;
+		}
+		/* the last entry with this name: the first one past it, minus one */
+		hi = o->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2, m = o->k[mid].n < n ? o->k[mid].n : n;
+			int c = m ? memcmp(o->k[mid].s, k, m) : 0;
+			if (!c)
+				c = o->k[mid].n < n ? -1 : o->k[mid].n > n;
+			if (c <= 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo > 0 && o->k[lo - 1].n == n && (!n || memcmp(o->k[lo - 1].s, k, n) == 0))
+			return o->k[lo - 1].tok;
+		return -1;
+	}
 	for (int i = 0; i < cnt; i++, key = gs_next(x, key + 1)) {
 		struct str r = json_raw(j, key);
 		if (!r.n || !memchr(r.p, '\\', r.n)) {
@@ -253,7 +353,28 @@ static int gs_member(struct gs *x, int obj, const char *k, size_t n)
 /* The token a "$ref" string points to in this document, or -1 (external,
  * an anchor, or nothing there). RFC 6901 pointer in a URI fragment: each
  * segment is %XX-decoded, then ~1 -> '/', ~0 -> '~'. */
+static int gs_resolve_walk(struct gs *x, int ref);
+
+/* gs_resolve_walk once per $ref token. */
 static int gs_resolve(struct gs *x, int ref)
+{
+	if (!x->rmemo) {
+		x->rmemo = malloc((size_t)(x->j->n ? x->j->n : 1) * sizeof(*x->rmemo));
+		if (!x->rmemo) {
+			x->nomem = 1;
+			return -1;
+		}
+		for (int i = 0; i < x->j->n; i++)
+			x->rmemo[i] = -3;
+	}
+	if (ref < 0 || ref >= x->j->n)
+		return -1;
+	if (x->rmemo[ref] == -3)
+		x->rmemo[ref] = gs_resolve_walk(x, ref);
+	return x->rmemo[ref];
+}
+
+static int gs_resolve_walk(struct gs *x, int ref)
 {
 	const struct json *j = x->j;
 	struct buf *b = &x->ptr;
@@ -414,13 +535,17 @@ static void gs_add(struct gs *x, struct gs_list *L, int t)
 				L->stop = v;
 				L->stop_cycle = 1;
 			}
-		} else if (x->expansions >= GS_MAX_EXPAND || x->nodes >= x->max_nodes) {
+		} else if (x->expansions >= GS_MAX_EXPAND || x->nodes >= x->max_nodes ||
+		           x->exp_tokens + (gs_next(x, target) - target) > x->max_exp_tokens) {
 			if (L->stop < 0) {
 				L->stop = v;
 				L->stop_cycle = 0;
 			}
 		} else {
+			/* an expansion revisits the target's tokens: charge them, so
+			 * the whole walk stays linear in the schema however it refers */
 			x->expansions++;
+			x->exp_tokens += gs_next(x, target) - target;
 			gs_add(x, L, target);
 		}
 	}
@@ -1125,6 +1250,10 @@ static void gs_node_write(struct gs *x, const int *init, int ninit, int depth)
 	struct gs_node nd;
 	int base = x->nactive;
 
+	if (x->nomem || x->w.err) {
+		x->w.err = x->w.err ? x->w.err : BUF_NOMEM; /* the result is lost anyway: stop */
+		return;
+	}
 	memset(&L, 0, sizeof(L));
 	L.stop = -1;
 	x->nodes++;
@@ -1218,6 +1347,9 @@ int gem_schema_sanitize(struct str schema, struct buf *out, char *err, size_t er
 
 	if (err && errlen)
 		err[0] = 0;
+	if (json_validate(schema.p, schema.n, NULL)) {
+		return gs_fail(err, errlen, "schema is not valid JSON (or nested too deeply)");
+	}
 	if (json_parse(&j, schema.p, schema.n) || !json_is_obj(&j, 0)) {
 		json_free(&j);
 		return gs_fail(err, errlen, "schema must be a JSON object");
@@ -1225,6 +1357,7 @@ int gem_schema_sanitize(struct str schema, struct buf *out, char *err, size_t er
 	memset(&x, 0, sizeof(x));
 	x.j = &j;
 	x.max_nodes = GS_NODE_BASE + 2L * j.n;
+	x.max_exp_tokens = GS_EXPAND_BASE + 4L * j.n;
 	buf_init(&x.desc, ((size_t)1 << 40));
 	buf_init(&x.notes, ((size_t)1 << 40));
 	buf_init(&x.ptr, schema.n + 16);
@@ -1250,6 +1383,14 @@ int gem_schema_sanitize(struct str schema, struct buf *out, char *err, size_t er
 	buf_free(&x.key);
 	free(x.active);
 	free(x.skip);
+	free(x.rmemo);
+	for (size_t i = 0; i < x.capoidx; i++) {
+		if (x.oidx[i].obj < 0)
+			continue;
+		free(x.oidx[i].k);
+		buf_free(&x.oidx[i].names);
+	}
+	free(x.oidx);
 	json_free(&j);
 	return rc;
 }

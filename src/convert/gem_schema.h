@@ -39,8 +39,9 @@
  * - "$ref": a JSON pointer into the same document ("#", "#/$defs/X",
  *   "#/definitions/X", any "#/a/b" with ~0 ~1 and %XX escapes) is inlined.
  *   A reference back to a schema being expanded on the current path (a
- *   recursive type), or one past the expansion budget (1024 expansions, or
- *   the node budget: 10000 + 2 x the schema's tokens), becomes
+ *   recursive type), or one past the expansion budget (1024 expansions,
+ *   65536 + 4 x the schema's tokens revisited, or 10000 + 2 x its tokens
+ *   nodes written), becomes
  *   {"type":"object"} with the note "recursive: X" / "definition omitted:
  *   X" (X: the pointer's last segment). Other references (external, "#name"
  *   anchors, unresolvable) are dropped.
@@ -130,8 +131,10 @@
 
 /* Append the sanitized form of schema (a JSON object) to out. 0, or -1
  * with a NUL-terminated reason in err[0..errlen) and out left as it was:
- * the schema is not valid JSON or not an object, or out failed (out->err
- * then says BUF_TOOBIG / BUF_NOMEM). err may be NULL. */
+ * the schema is not valid JSON (json_validate: strict, at most 512 levels)
+ * or not an object, or out failed (out->err then says BUF_TOOBIG /
+ * BUF_NOMEM). err may be NULL. Work and output are linear in the schema's
+ * size: $ref expansions may revisit at most 65536 + 4 x its tokens. */
 int gem_schema_sanitize(struct str schema, struct buf *out, char *err, size_t errlen);
 
 #endif

@@ -39,7 +39,7 @@ struct xg_key {
 	size_t off, n;          /* in the table's buffer while filling */
 	const char *s;          /* then a pointer */
 	int seq;
-	int idx;                /* ids: the tool_use block; names: the names entry */
+	int idx;                /* the names entry (ids: the tool_use block until resolved) */
 };
 
 struct xg_tab {
@@ -72,7 +72,7 @@ struct xg {
 	struct buf *out;        /* what w writes to */
 	struct buf scratch;     /* decoded strings, checked prefixes */
 	struct buf sch;         /* a sanitized schema */
-	struct xg_tab ids;      /* tool_use ids -> their blocks */
+	struct xg_tab ids;      /* tool_use ids -> their names entries */
 	struct xg_tab nms;      /* tool names -> names entries */
 	struct gem_names *names;
 	char *err;
@@ -470,7 +470,7 @@ static void xg_put_name(struct xg *x, int idx)
 	jw_str(&x->w, x->names->legal[idx]);
 }
 
-/* The tool_use block with the id of string token t (the first), or -1. */
+/* The names entry of the (first) tool_use with the id of string token t, or -1. */
 static int xg_find_call(struct xg *x, int t)
 {
 	const struct xg_key *k = xg_tab_find(x, &x->ids, t);
@@ -542,6 +542,10 @@ static int xg_scan(struct xg *x, int msgs, const struct xg_params *p)
 	xg_tab_sort(&x->ids);
 	if (xg_tab_names(x))
 		return -1;
+	/* each id now maps straight to its call's name entry: a result must
+	 * not look into its call's block (json_get walks the whole input) */
+	for (size_t i = 0; i < x->ids.n; i++)
+		x->ids.k[i].idx = xg_name(x, json_get(j, x->ids.k[i].idx, "name"));
 	/* every tool_result must name a call of the conversation */
 	for (int m = 0; m < n; m++) {
 		int c = json_get(j, x->mt[m], "content"), bn, be;
@@ -751,7 +755,7 @@ static void xg_tool_result(struct xg *x, int blk)
 	jw_key(w, "functionResponse");
 	jw_obj(w);
 	jw_key(w, "name");
-	xg_put_name(x, xg_name(x, json_get(j, xg_find_call(x, id), "name")));
+	xg_put_name(x, xg_find_call(x, id));
 	jw_key(w, "id");
 	xg_raw(x, id);
 	jw_key(w, "response");

@@ -225,6 +225,23 @@ def run(check, X, up, oup, post, msg, parse_sse):
     check("openai egress: models.yaml key, headers, temperature, effort, max_tokens_field, extra_body",
           t_configured)
 
+    def t_count_local():
+        n0 = oup.count()
+        body = {"model": "o-text", "messages": [{"role": "user", "content": "Hello, Claude"}],
+                "system": "You are a scientist"}
+        st, _, out = post(X, A + "/count_tokens?beta=true", body)
+        eq(st, 200, "status")
+        n = json.loads(out)["input_tokens"]
+        assert 8 <= n <= 20, n  # Anthropic's documented count for this request is 14
+        body["tools"] = [{"name": "get_weather", "description": "Get the current weather in a given location",
+                          "input_schema": {"type": "object", "properties": {"location": {"type": "string"}}}}]
+        st, _, out = post(X, A + "/count_tokens", body)
+        assert json.loads(out)["input_tokens"] > n + 100, "tools cost tokens"
+        eq(oup.count(), n0, "no upstream call")
+        st, _, out = post(X, A + "/count_tokens", {"model": "o-text", "messages": 5})
+        eq(st, 400, "bad body")
+    check("count_tokens for a non-Anthropic model: the local estimate, no upstream call", t_count_local)
+
     # ---- OpenAI ingress ---------------------------------------------------
     def t_oai_passthrough():
         st, _, out = oai_post(X, {"model": "o-text", "messages": [{"role": "user", "content": "hi"}],
