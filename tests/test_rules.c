@@ -464,11 +464,13 @@ int main(void)
 	}
 	CASE("error: path too long, path not a string") {
 		char y[256];
-		snprintf(y, sizeof(y), "request:\n  - delete: ");
+		size_t n = (size_t)snprintf(y, sizeof(y), "request:\n  - delete: ");
 		for (int i = 0; i < 33; i++)
-			strcat(y, "/a");
-		strcat(y, "\n");
+			n += (size_t)snprintf(y + n, sizeof(y) - n, "/a");
+		snprintf(y + n, sizeof(y) - n, "\n");
 		EXPECT_ERR(y, "m.yaml:2:13: rules.request[0].delete: path has more than 32 parts");
+		y[n - 2] = '\n', y[n - 1] = 0; /* 32 parts are fine */
+		EXPECT(y, "{\"b\":1}", NULL);
 		EXPECT_ERR("request:\n  - set: {path: [a], value: 1}\n",
 		           "m.yaml:2:17: rules.request[0].set: path must be a string such as /metadata/user_id");
 		EXPECT_ERR("request:\n  - delete: [/a, {b: 1}]\n",
@@ -494,6 +496,25 @@ int main(void)
 		           "m.yaml:3:5: rules.request[1]: drop_tools goes directly under rules:, not in a rule list");
 		EXPECT_ERR("request:\n  delete: /a\n",
 		           "m.yaml:2:3: rules.request: expected a list of rules (- set: ..., - delete: ...)");
+	}
+	CASE("error: inside a models.yaml entry") {
+		static const char y[] =
+			"- model_id: \"*\"\n"
+			"  rules:\n"
+			"    drop_tools: default\n"
+			"    request:\n"
+			"      - set: {path: /temperature, value: 0.3}\n"
+			"      - delete: /metadata/user~id\n";
+		struct yaml_node *root;
+		struct yaml_error ye;
+		struct rules *r = NULL;
+		char err[256] = "";
+		CHECK(yaml_parse(y, sizeof(y) - 1, &root, &ye) == 0, "%s", ye.msg);
+		CHECK(rules_compile(yaml_get(root->child, "rules"), "models.yaml", &r, err, sizeof(err)) == -1 && !r,
+		      "compiled");
+		CHECK(strcmp(err, "models.yaml:6:17: rules.request[1].delete: '~' in a path must be followed by 0 or 1 "
+		                  "(~0 is '~', ~1 is '/')") == 0, "%s", err);
+		yaml_free(root);
 	}
 	CASE("error: rules shapes") {
 		EXPECT_ERR("requests:\n  - delete: /a\n",

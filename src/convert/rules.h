@@ -17,12 +17,16 @@
  *
  * Paths are JSON Pointers (RFC 6901: "/a/b/0", "~0" is '~', "~1" is '/')
  * or dotted (".a.b.0", no escapes); a part that is exactly "*" matches every
- * member of an object or element of an array; "-" after an array is a new
- * element at its end (set only). Rules run in order, each on the result of
- * the ones before; drop_tools runs first. set creates missing (or null)
- * intermediate objects unless a wildcard lies ahead; through any other
- * scalar, a missing array index or a wildcard with nothing to match, a rule
- * does nothing. delete of a missing path is a no-op.
+ * member of an object or element of an array that exists at that point;
+ * "-" after an array is a new element at its end (set, set_if_absent).
+ * Rules run in order and the result, member order included, is that of
+ * running them one by one; drop_tools runs first. set creates missing (or
+ * null) intermediate objects unless a wildcard lies ahead; through any
+ * other scalar, a missing array index or a wildcard with nothing to match,
+ * a rule does nothing. delete of a missing path is a no-op. drop_tools
+ * matches {"name"} and {"function":{"name"}}, also removes a tool_choice
+ * naming a dropped tool, and when no tool is left removes "tools",
+ * "tool_choice" and "parallel_tool_calls".
  *
  * Pure: compiled once from the YAML tree, then read-only and shareable
  * between requests; apply allocates only scratch memory. */
