@@ -318,6 +318,7 @@ static void free_model(struct model *m)
 	}
 	free(m->headers);
 	free(m->extra_body);
+	rules_free(m->rules);
 }
 
 static void config_free(struct config *c)
@@ -325,6 +326,7 @@ static void config_free(struct config *c)
 	for (size_t i = 0; i < c->nmodels; i++)
 		free_model(&c->models[i]);
 	free(c->models);
+	rules_free(c->global_rules);
 	for (size_t i = 0; i < c->ndns; i++)
 		free(c->dns_servers[i]);
 	free(c->dns_servers);
@@ -451,7 +453,7 @@ static int yaml_to_json(struct jw *w, const struct yaml_node *n, int depth)
 static const char *const MODEL_FIELDS[] = {
 	"model_id", "model_name", "api_base", "api_key", "can_stream", "max_tokens", "context",
 	"max_input_tokens", "extra_headers", "extra_body", "temperature", "reasoning_effort",
-	"format", "direct", "provider", "max_tokens_field", NULL,
+	"format", "direct", "provider", "max_tokens_field", "rules", NULL,
 };
 
 static int parse_model(struct model *m, const struct yaml_node *e, const char *file, char *err, size_t errlen)
@@ -498,6 +500,11 @@ static int parse_model(struct model *m, const struct yaml_node *e, const char *f
 				kv->name = xstrdup(h->key);
 				kv->value = xstrdup(h->s);
 			}
+			continue;
+		}
+		if (strcmp(k, "rules") == 0) {
+			if (rules_compile(v, file, &m->rules, err, errlen))
+				return -1;
 			continue;
 		}
 		if (strcmp(k, "extra_body") == 0) {
@@ -667,7 +674,25 @@ int config_parse_models(struct config *cfg, const char *file, const char *text, 
 		set_err(err, errlen, "out of memory");
 		goto out;
 	}
+	struct rules *global = NULL;
 	for (const struct yaml_node *e = cap ? root->child : NULL; e; e = e->next) {
+		/* model_id "*": rules for every model, nothing else */
+		const struct yaml_node *id = e->kind == YAML_MAP ? yaml_get(e, "model_id") : NULL;
+		if (id && id->kind == YAML_SCALAR && strcmp(id->s, "*") == 0) {
+			for (const struct yaml_node *f = e->child; f; f = f->next)
+				if (strcmp(f->key, "model_id") && strcmp(f->key, "rules")) {
+					set_err(err, errlen, "%s:%d:%d: the model_id \"*\" entry holds only rules, not '%s'", file,
+					        f->key_line, f->key_col, f->key);
+					goto fail;
+				}
+			if (global) {
+				set_err(err, errlen, "%s:%d:%d: a second model_id \"*\" entry", file, e->line, e->col);
+				goto fail;
+			}
+			if (rules_compile(yaml_get(e, "rules"), file, &global, err, errlen))
+				goto fail;
+			continue;
+		}
 		if (parse_model(&ms[n], e, file, err, errlen)) {
 			free_model(&ms[n]);
 			goto fail;
@@ -685,14 +710,17 @@ int config_parse_models(struct config *cfg, const char *file, const char *text, 
 	for (size_t i = 0; i < cfg->nmodels; i++)
 		free_model(&cfg->models[i]);
 	free(cfg->models);
+	rules_free(cfg->global_rules);
 	cfg->models = ms;
 	cfg->nmodels = n;
+	cfg->global_rules = global;
 	rc = 0;
 	goto out;
 fail:
 	for (size_t i = 0; i < n; i++)
 		free_model(&ms[i]);
 	free(ms);
+	rules_free(global);
 out:
 	yaml_free(root);
 	return rc;

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "rules.h"
 #include "url.h"
 
 enum model_format { FMT_OPENAI, FMT_ANTHROPIC, FMT_GEMINI };
@@ -35,6 +36,7 @@ struct model {
 	struct header_kv *headers;
 	size_t nheaders;
 	char *extra_body;         /* a JSON object as text, or NULL */
+	struct rules *rules;      /* request/upstream/response rules, or NULL */
 	int line;                 /* where the entry starts in models.yaml */
 };
 
@@ -58,6 +60,7 @@ struct config {
 	size_t ndns;
 	struct model *models;
 	size_t nmodels;
+	struct rules *global_rules;  /* the model_id "*" entry's rules, applied before a model's own */
 	int refs;
 };
 

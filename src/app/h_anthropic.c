@@ -112,6 +112,23 @@ void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 	const struct model *m = route(c, r, json_member_find(mm, (size_t)n, "model"));
 	if (!m)
 		return;
+	if (!count_tokens && (r->cfg->global_rules || m->rules)) {
+		/* request rules run after routing, on the client's body */
+		struct str b = r->body;
+		buf_init(&r->own, (size_t)r->cfg->max_body_size * 2 + 65536);
+		if (px_rules(r->cfg, m, PX_RULES_REQUEST, &b, &r->own, msg, sizeof(msg))) {
+			client_error(c, 500, "api_error", msg, NULL);
+			return;
+		}
+		if (b.p != r->body.p) {
+			r->body = b;
+			n = json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, &eoff);
+			if (n < 0 || total > MAX_MEMBERS || !json_member_find(mm, (size_t)n, "model")) {
+				client_error(c, 500, "api_error", "request rules produced an invalid request", NULL);
+				return;
+			}
+		}
+	}
 	struct px_spec s;
 	memset(&s, 0, sizeof(s));
 	s.m = m;

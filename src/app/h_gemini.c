@@ -60,6 +60,15 @@ void h_gemini(struct client *c, struct request *r)
 		client_error(c, 404, NULL, msg, NULL);
 		return;
 	}
+	if (r->cfg->global_rules || m->rules) {
+		struct str b = r->body;
+		buf_init(&r->own, (size_t)r->cfg->max_body_size * 2 + 65536);
+		if (px_rules(r->cfg, m, PX_RULES_REQUEST, &b, &r->own, msg, sizeof(msg))) {
+			client_error(c, 500, NULL, msg, NULL);
+			return;
+		}
+		r->body = b;
+	}
 	struct px_spec s;
 	memset(&s, 0, sizeof(s));
 	s.m = m;

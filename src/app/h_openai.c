@@ -90,6 +90,25 @@ void h_openai_chat(struct client *c, struct request *r)
 		client_error(c, 404, "invalid_request_error", msg, NULL);
 		return;
 	}
+	if (r->cfg->global_rules || m->rules) {
+		struct str b = r->body;
+		buf_init(&r->own, (size_t)r->cfg->max_body_size * 2 + 65536);
+		if (px_rules(r->cfg, m, PX_RULES_REQUEST, &b, &r->own, msg, sizeof(msg))) {
+			client_error(c, 500, "api_error", msg, NULL);
+			return;
+		}
+		if (b.p != r->body.p) {
+			struct xl_oai_req_info again;
+			memset(&again, 0, sizeof(again));
+			r->body = b;
+			if (xl_oai_req_peek(r->body, &again, msg, sizeof(msg))) {
+				client_error(c, 500, "api_error", "request rules produced an invalid request", NULL);
+				return;
+			}
+			info.stream = again.stream;
+			info.include_usage = again.include_usage;
+		}
+	}
 	struct px_spec s;
 	memset(&s, 0, sizeof(s));
 	s.m = m;

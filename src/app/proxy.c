@@ -241,6 +241,65 @@ static int build_request(struct exchange *x, struct buf *out)
 	return out->err;
 }
 
+/* ---- rules -------------------------------------------------------------------- */
+
+/* see proxy.h */
+int px_rules(const struct config *cfg, const struct model *m, enum px_phase phase, struct str *body,
+             struct buf *out, char *err, size_t errlen)
+{
+	const struct rules *set[2] = { cfg->global_rules, m ? m->rules : NULL };
+	struct buf a, b, *cur_buf = NULL;
+	struct str cur = *body;
+	int rc = 0;
+	if (!set[0] && !set[1])
+		return 0;
+	buf_init(&a, out->max);
+	buf_init(&b, out->max);
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		if (!set[i])
+			continue;
+		struct buf *dst = cur_buf == &a ? &b : &a;
+		buf_reset(dst);
+		int r = phase == PX_RULES_REQUEST    ? rules_apply_request(set[i], cur, dst, err, errlen)
+		        : phase == PX_RULES_UPSTREAM ? rules_apply_upstream(set[i], cur, dst, err, errlen)
+		                                     : rules_apply_response(set[i], cur, dst, err, errlen);
+		if (r < 0) {
+			rc = -1;
+		} else if (r == 1) {
+			cur = buf_str(dst);
+			cur_buf = dst;
+		}
+	}
+	if (rc == 0 && cur_buf) {
+		buf_reset(out);
+		if (buf_appendstr(out, cur)) {
+			snprintf(err, errlen, "body too large after rules");
+			rc = -1;
+		} else {
+			*body = buf_str(out);
+		}
+	}
+	buf_free(&a);
+	buf_free(&b);
+	return rc;
+}
+
+/* Response rules on a whole JSON answer; the body as is when none apply. */
+static void respond_json(struct exchange *x, int status, const char *ctype, const char *extra, struct str body)
+{
+	struct buf out;
+	char err[300];
+	buf_init(&out, (size_t)JSON_BODY_MAX + (1 << 20));
+	if (status >= 200 && status < 300 &&
+	    px_rules(x->r->cfg, x->s.m, PX_RULES_RESPONSE, &body, &out, err, sizeof(err))) {
+		log_warn("%s: response rules: %s", x->r->model, err);
+		client_error(x->c, 502, NULL, "response rules failed on the upstream answer", NULL);
+	} else {
+		client_respond(x->c, status, ctype, extra, body.p, body.n);
+	}
+	buf_free(&out);
+}
+
 /* ---- client output -------------------------------------------------------- */
 
 static void flush_chunk(struct exchange *x)
@@ -310,8 +369,7 @@ static void finish_translated(struct exchange *x)
 	if (out.err)
 		client_error(x->c, 502, NULL, "upstream response is too large", NULL);
 	else
-		client_respond(x->c, status, "application/json", status == 200 ? x->fwd : NULL, buf_data(&out),
-		               buf_len(&out));
+		respond_json(x, status, "application/json", status == 200 ? x->fwd : NULL, buf_str(&out));
 	buf_free(&out);
 }
 
@@ -584,7 +642,7 @@ static void x_done(void *ctx)
 		else if (x->body.err)
 			client_error(x->c, 502, NULL, "upstream response is larger than 64 MiB", NULL);
 		else
-			client_respond(x->c, x->status, x->ctype, x->fwd, buf_data(&x->body), buf_len(&x->body));
+			respond_json(x, x->status, x->ctype, x->fwd, buf_str(&x->body));
 	} else {
 		if (!x->up_sse && !x->ended) {
 			char err[300] = "";
@@ -727,8 +785,20 @@ void px_start(struct client *c, struct request *r, const struct px_spec *s)
 			x->out_ctx = s->c_stream ? (void *)&x->ae : (void *)&x->aa;
 		}
 	}
-	buf_init(&req, (size_t)r->cfg->max_body_size + (1 << 20));
-	if (build_request(x, &req)) {
+	struct buf ub;
+	char rerr[300];
+	buf_init(&ub, (size_t)r->cfg->max_body_size * 2 + (1 << 20));
+	if (px_rules(r->cfg, s->m, PX_RULES_UPSTREAM, &x->s.body, &ub, rerr, sizeof(rerr))) {
+		buf_free(&ub);
+		x_free(x);
+		client_error(c, 500, NULL, rerr, NULL);
+		return;
+	}
+	buf_init(&req, (size_t)r->cfg->max_body_size * 2 + (1 << 20));
+	int built = build_request(x, &req);
+	buf_free(&ub);
+	x->s.body = STR_NULL;
+	if (built) {
 		buf_free(&req);
 		x_free(x);
 		client_error(c, 500, NULL, "out of memory", NULL);

@@ -33,6 +33,13 @@ struct px_spec {
 
 void px_start(struct client *c, struct request *r, const struct px_spec *s);
 
+enum px_phase { PX_RULES_REQUEST, PX_RULES_UPSTREAM, PX_RULES_RESPONSE };
+/* Apply the model_id "*" rules, then the model's, for one phase (docs/rules.md).
+ * When they change the body, *body points into out afterwards. 0, or -1 with
+ * a message in err. */
+int px_rules(const struct config *cfg, const struct model *m, enum px_phase phase, struct str *body,
+             struct buf *out, char *err, size_t errlen);
+
 /* The key the client presented: x-api-key, else Authorization: Bearer. */
 struct str px_client_key(const struct request *r, int *bearer);
 

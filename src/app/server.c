@@ -293,6 +293,7 @@ void client_stream_end(struct client *c)
 static void free_client(void *arg)
 {
 	struct client *c = arg;
+	buf_free(&c->r.own);
 	buf_free(&c->in);
 	buf_free(&c->body);
 	buf_free(&c->out);
@@ -568,6 +569,7 @@ static void start_next(struct client *c)
 	c->status = 0;
 	c->is_head = 0;
 	c->method[0] = c->path[0] = 0;
+	buf_free(&c->r.own);
 	memset(&c->r, 0, sizeof(c->r));
 	memset(&c->fr, 0, sizeof(c->fr));
 	c->st = C_HEAD;

@@ -34,6 +34,7 @@ struct request {
 	long long t_start;
 	char model[256];           /* for the access log */
 	char upstream[300];
+	struct buf own;            /* a body rewritten by rules (body may point here) */
 };
 
 int server_listen(const char *host, int port, char *err, size_t errlen);

@@ -694,6 +694,55 @@ def run_all(binary, tmp, sdk_dir):
         eq(j["results"]["custom_models"]["status"], "not_configured", "status")
     check("GET /test-connection with no models", t_empty_models)
 
+    # ---- request / response rules (models.yaml "rules", a "*" entry) ----------
+    px4 = Proxy(binary, tmp, """
+- model_id: "*"
+  rules:
+    request:
+      - set: {path: /metadata/user_id, value: from-star}
+- model_id: ruled
+  model_name: text
+  api_base: http://127.0.0.1:%d
+  format: anthropic
+  rules:
+    drop_tools: default
+    request:
+      - set: {path: /temperature, value: 0.3}
+      - delete: /top_k
+    response:
+      - set: {path: /x_proxy, value: true}
+      - delete: /usage/cache_read_input_tokens
+- model_id: ruled-oai
+  model_name: o-text
+  api_base: http://127.0.0.1:%d/v1
+  rules:
+    upstream:
+      - delete: /stream_options
+      - set: {path: /seed, value: 42}
+""" % (P, oup.port), {}, name="proxy4")
+
+    def t_rules():
+        body = msg("ruled", top_k=5, tools=[{"name": n, "input_schema": {"type": "object"}}
+                                            for n in ("WebSearch", "Bash", "NotebookEdit")])
+        st, _, out = post(px4.port, A, body)
+        eq(st, 200, "status")
+        sent = json.loads(up.last()["body"])
+        eq([t["name"] for t in sent["tools"]], ["Bash"], "drop_tools default")
+        eq(sent["temperature"], 0.3, "set")
+        assert "top_k" not in sent, sent
+        eq(sent["metadata"], {"user_id": "from-star"}, "the * rules")
+        j = json.loads(out)
+        eq(j.get("x_proxy"), True, "response set")
+        assert "cache_read_input_tokens" not in j["usage"], j["usage"]
+        st, _, out = post(px4.port, A, msg("ruled-oai", stream=True))
+        eq(st, 200, "status")
+        sent = json.loads(oup.last()["body"])
+        eq(sent.get("seed"), 42, "upstream set")
+        assert "stream_options" not in sent, sent
+        eq("".join(d["delta"]["text"] for e, d in parse_sse(out.decode()) if e == "content_block_delta"),
+           "Hello from openai", "still converted")
+    check("rules: drop_tools default, set/delete on request, upstream and response, a '*' entry", t_rules)
+
     # ---- built-in roots: the test CA is not among them ----------------------
     px3 = Proxy(binary, tmp, "- {model_id: tls, model_name: text, api_base: 'https://localhost:%d', format: anthropic}\n"
                 % tls_up.port, {}, name="proxy3")
@@ -850,7 +899,7 @@ def run_all(binary, tmp, sdk_dir):
         eq(px.p.returncode, 0, "exit code")
     check("SIGTERM: stop accepting, finish the stream in flight, exit 0", t_drain)
 
-    for p, name in ((px, "proxy"), (px2, "proxy2"), (px3, "proxy3")):
+    for p, name in ((px, "proxy"), (px2, "proxy2"), (px3, "proxy3"), (px4, "proxy4")):
         code, err = p.stop()
 
         def t_clean(code=code, err=err):
