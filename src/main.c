@@ -18,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "server.h"
+#include "stats.h"
 #include "upstream.h"
 
 enum { DRAIN_MS = 30000 };
@@ -225,6 +226,7 @@ static int cmd_serve(const char *host, int port, int to_file)
 		return 1;
 	}
 	loop_init();
+	stats_init();
 	raise_nofile();
 	if (load_trust(cfg, err, sizeof(err)) || dns_setup(cfg->dns_servers, cfg->ndns, err, sizeof(err))) {
 		fprintf(stderr, "anthropic-proxy: %s\n", err);
@@ -342,6 +344,30 @@ static int cmd_provider(int list, int models)
 	return 0;
 }
 
+static const struct {
+	const char *cmd, *help;
+} CMD_HELP[] = {
+	{ "serve", "usage: anthropic-proxy [--config PATH] [--models PATH] serve [--host H] [--port P]\n\n"
+	           "Run in the foreground (containers, systemd, make run). Logs go to stderr.\n"
+	           "SIGTERM/SIGINT: stop accepting, finish streams in flight (up to 30 s), exit 0.\n"
+	           "SIGHUP: reload config.json and models.yaml for new requests (a broken file is kept out).\n" },
+	{ "start", "usage: anthropic-proxy [--config PATH] [--models PATH] start [--host H] [--port P]\n\n"
+	           "Run as a daemon. PID in ~/.anthropic-proxy/anthropic-proxy.pid, stdout/stderr in\n"
+	           "~/.anthropic-proxy/daemon.log, the log in log_file_path (rotated at 2 MiB).\n"
+	           "Exit 1 if it is already running or fails to start (the log's end is printed).\n" },
+	{ "stop", "usage: anthropic-proxy stop\n\nSIGTERM the daemon, wait for its drain (35 s), then SIGKILL.\n" },
+	{ "restart", "usage: anthropic-proxy [--config PATH] [--models PATH] restart [--host H] [--port P]\n\n"
+	             "stop, then start.\n" },
+	{ "status", "usage: anthropic-proxy status\n\nRUNNING (PID, port, uptime, log paths) or STOPPED; a stale pid\n"
+	            "file is removed.\n" },
+	{ "init", "usage: anthropic-proxy [--config PATH] [--models PATH] init [--force]\n\n"
+	          "Create the config dir, config.json and models.yaml when missing. --force rewrites\n"
+	          "config.json with the defaults; models.yaml is never overwritten.\n" },
+	{ "provider", "usage: anthropic-proxy provider --list | --models\n\n"
+	              "--list: subscription providers and whether auth.json has credentials for them.\n"
+	              "--models: every model id you can use (models.yaml, then logged-in providers' ids).\n" },
+};
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "anthropic-proxy: ");
@@ -376,6 +402,11 @@ int main(int argc, char **argv)
 			else if ((port = parse_port(v)) < 0)
 				return usage_error("--port %s: must be an integer from 1 to 65535", v);
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			for (size_t k = 0; cmd && k < sizeof(CMD_HELP) / sizeof(CMD_HELP[0]); k++)
+				if (!strcmp(cmd, CMD_HELP[k].cmd)) {
+					fputs(CMD_HELP[k].help, stdout);
+					return 0;
+				}
 			fputs(USAGE, stdout);
 			return 0;
 		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {

@@ -225,3 +225,52 @@ void h_to_gemini(struct client *c, struct request *r, struct px_spec *s, struct 
 	gem_names_free(&s->names); /* px_start took it (or never had it) */
 	buf_free(&body);
 }
+
+/* see proxy.h */
+void h_anthropic_test_conversion(struct client *c, struct request *r)
+{
+	struct json_member mm[MAX_MEMBERS];
+	size_t total, eoff;
+	char msg[512];
+	int n = json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, &eoff);
+	if (n < 0 || total > MAX_MEMBERS) {
+		snprintf(msg, sizeof(msg), "request body is not a valid JSON object (error at byte %zu)", eoff);
+		client_error(c, 400, "invalid_request_error", msg, NULL);
+		return;
+	}
+	const struct model *m = route(c, r, json_member_find(mm, (size_t)n, "model"));
+	if (!m)
+		return;
+	if (m->format != FMT_OPENAI || m->provider != PROV_NONE) {
+		snprintf(msg, sizeof(msg), "test_conversion converts to OpenAI format only; model '%s' is format: %s",
+		         m->id, config_format_name(m->format));
+		client_error(c, 400, "invalid_request_error", msg, NULL);
+		return;
+	}
+	struct px_spec s;
+	memset(&s, 0, sizeof(s));
+	s.m = m;
+	s.client_model = r->model;
+	s.key = px_client_key(r, &s.bearer);
+	if (need_key(c, m, s.key))
+		return;
+	const struct json_member *st = json_member_find(mm, (size_t)n, "stream");
+	s.c_stream = st && st->type == JSON_V_TRUE;
+	struct xl_oai_opts o;
+	memset(&o, 0, sizeof(o));
+	o.model_name = m->name;
+	o.max_tokens_cap = 0; /* no cap: the conversion as is */
+	o.stream = s.c_stream;
+	struct buf body;
+	buf_init(&body, (size_t)r->cfg->max_body_size * 2 + 65536);
+	if (xl_anth_to_oai(r->body, &o, &body, msg, sizeof(msg))) {
+		client_error(c, body.err ? 500 : 400, body.err ? "api_error" : "invalid_request_error", msg, NULL);
+		buf_free(&body);
+		return;
+	}
+	s.eg = PX_OPENAI;
+	s.u_stream = s.c_stream;
+	s.body = buf_str(&body);
+	px_start(c, r, &s);
+	buf_free(&body);
+}

@@ -16,6 +16,7 @@
 #include "gem_events.h"
 #include "oai_events.h"
 #include "sse.h"
+#include "stats.h"
 #include "upstream.h"
 
 enum {
@@ -55,6 +56,8 @@ struct exchange {
 	struct gem_enc ge;
 	struct gem_agg ga;
 	int gem_elems;                /* raw Gemini relay as a JSON array: elements written */
+	struct hub_usage usage;       /* what the upstream reported, for stats */
+	int has_usage;
 	hub_sink *out_sink;
 	void *out_ctx;
 	int dec_init, agg_init;
@@ -62,6 +65,8 @@ struct exchange {
 
 static void x_free(struct exchange *x)
 {
+	if (x->has_usage)
+		stats_usage(x->model, &x->usage);
 	if (x->sse_init)
 		sse_free(&x->parser);
 	if (x->dec_init) {
@@ -327,11 +332,27 @@ static void begin_stream(struct exchange *x)
 
 /* The hub sink between decoders and the client encoder/aggregator: it notes
  * when the answer is complete. */
+static void merge_usage(struct hub_usage *to, const struct hub_usage *u)
+{
+	if (u->input_tokens >= 0)
+		to->input_tokens = u->input_tokens;
+	if (u->output_tokens >= 0)
+		to->output_tokens = u->output_tokens;
+	if (u->cache_read >= 0)
+		to->cache_read = u->cache_read;
+	if (u->cache_creation >= 0)
+		to->cache_creation = u->cache_creation;
+}
+
 static int x_sink(void *ctx, const struct hub_ev *ev)
 {
 	struct exchange *x = ctx;
 	if (x->ended)
 		return 0;
+	if (ev->type == HUB_MESSAGE_START || ev->type == HUB_MESSAGE_DELTA) {
+		merge_usage(&x->usage, &ev->usage);
+		x->has_usage = 1;
+	}
 	if (ev->type == HUB_MESSAGE_STOP || ev->type == HUB_ERROR)
 		x->ended = 1;
 	return x->out_sink(x->out_ctx, ev);
@@ -481,6 +502,7 @@ static void x_head(void *ctx, const struct http_resp *resp)
 	}
 	int ok = x->status >= 200 && x->status < 300;
 	x->up_sse = ok && ct && str_istarts(*ct, "text/event-stream");
+	x->r->first_byte_ms = loop_now() - x->r->t_start;
 	x->body.max = ok ? JSON_BODY_MAX : ERR_BODY_MAX;
 	if (x->up_sse) {
 		sse_init(&x->parser, SSE_EVENT_MAX);
@@ -493,6 +515,11 @@ static void x_head(void *ctx, const struct http_resp *resp)
 /* Raw relay of one upstream SSE event. */
 static void raw_event(struct exchange *x, const struct sse_ev *ev)
 {
+	/* usage for stats, from the events that carry it (not every chunk) */
+	if ((x->s.eg == PX_ANTHROPIC && (str_eq(ev->event, "message_start") || str_eq(ev->event, "message_delta"))) ||
+	    (x->s.eg == PX_OPENAI && memmem(ev->data.p, ev->data.n, "\"usage\":{", 9)) ||
+	    (x->s.eg == PX_GEMINI && memmem(ev->data.p, ev->data.n, "\"usageMetadata\"", 15)))
+		x->has_usage |= stats_usage_from_json(ev->data, &x->usage);
 	if (x->s.eg == PX_ANTHROPIC) {
 		if (str_eq(ev->event, "message_stop"))
 			x->saw_stop = 1;
@@ -634,6 +661,8 @@ static void x_done(void *ctx)
 	struct exchange *x = ctx;
 	x->u = NULL;
 	int ok = x->status >= 200 && x->status < 300;
+	if (ok && x->s.raw && !x->up_sse && !x->body.err)
+		x->has_usage |= stats_usage_from_json(buf_str(&x->body), &x->usage);
 	if (!ok) {
 		relay_error(x);
 	} else if (x->s.raw) {
@@ -751,6 +780,7 @@ void px_start(struct client *c, struct request *r, const struct px_spec *s)
 	x->s = *s;
 	memset(&((struct px_spec *)s)->names, 0, sizeof(s->names)); /* the exchange owns the name map now */
 	snprintf(x->model, sizeof(x->model), "%s", s->client_model ? s->client_model : s->m->id);
+	x->usage = hub_usage_unknown();
 	x->s.client_model = x->model;
 	buf_init(&x->body, ERR_BODY_MAX);
 	buf_init(&x->chunk, (size_t)SSE_EVENT_MAX * 4);

@@ -45,6 +45,10 @@ struct str px_client_key(const struct request *r, int *bearer);
 
 /* Handlers (h_anthropic.c, h_openai.c). */
 void h_anthropic_messages(struct client *c, struct request *r, int count_tokens);
+/* POST /anthropic/v1/messages/test_conversion: the Anthropic → OpenAI
+ * translation alone, as the original had it: the model's upstream name, but
+ * no max_tokens cap and no models.yaml overrides. */
+void h_anthropic_test_conversion(struct client *c, struct request *r);
 void h_openai_chat(struct client *c, struct request *r);
 void h_gemini(struct client *c, struct request *r);
 /* Send an Anthropic request body to a format: gemini model (h_anthropic.c). */

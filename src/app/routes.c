@@ -8,6 +8,7 @@
 #include "json.h"
 #include "loop.h"
 #include "proxy.h"
+#include "stats.h"
 
 /* see routes.h */
 enum api_style route_style(struct str path)
@@ -76,7 +77,7 @@ struct route {
 	int id;
 };
 
-enum { R_MESSAGES, R_COUNT, R_TEST, R_HEALTH, R_OAI_CHAT };
+enum { R_MESSAGES, R_COUNT, R_TEST, R_HEALTH, R_OAI_CHAT, R_STATS, R_METRICS, R_CONV };
 
 static const struct route routes[] = {
 	{ "/anthropic/v1/messages", "POST", R_MESSAGES },
@@ -84,6 +85,10 @@ static const struct route routes[] = {
 	{ "/anthropic/v1/messages/count_tokens", "POST", R_COUNT },
 	{ "/anthropic/v1/v1/messages/count_tokens", "POST", R_COUNT },
 	{ "/openai/v1/chat/completions", "POST", R_OAI_CHAT },
+	{ "/anthropic/v1/messages/test_conversion", "POST", R_CONV },
+	{ "/anthropic/v1/v1/messages/test_conversion", "POST", R_CONV },
+	{ "/anthropic/v1/stats", "GET", R_STATS },
+	{ "/metrics", "GET", R_METRICS },
 	{ "/test-connection", "GET", R_TEST },
 	{ "/health", "GET", R_HEALTH },
 };
@@ -117,6 +122,22 @@ void route_dispatch(struct client *c, struct request *r)
 		case R_OAI_CHAT:
 			h_openai_chat(c, r);
 			return;
+		case R_CONV:
+			h_anthropic_test_conversion(c, r);
+			return;
+		case R_STATS:
+		case R_METRICS: {
+			struct buf b;
+			buf_init(&b, 4 << 20);
+			if (routes[i].id == R_STATS)
+				stats_json(&b);
+			else
+				stats_prometheus(&b, server_clients(), server_streams());
+			client_respond(c, 200, routes[i].id == R_STATS ? "application/json" : "text/plain; version=0.0.4",
+			               NULL, buf_data(&b), buf_len(&b));
+			buf_free(&b);
+			return;
+		}
 		case R_TEST:
 			test_connection(c, r);
 			return;

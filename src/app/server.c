@@ -18,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "routes.h"
+#include "stats.h"
 
 enum {
 	HEAD_MAX = 64 << 10,    /* request head cap: over it → 431 */
@@ -204,13 +205,16 @@ static void put_head(struct client *c, int status, const char *ctype, const char
 
 static void log_access(struct client *c)
 {
+	struct request *rq = &c->r;
+	stats_request(stats_endpoint(str_cstr(c->path)), rq->model, c->status, loop_clock() - rq->t_start,
+	              rq->upstream[0] ? rq->first_byte_ms : -1);
 	if (log_min_level > LOG_INFO)
 		return;
 	struct request *r = &c->r;
-	log_msg(LOG_INFO, "%s %s %s model=%s upstream=%s status=%d bytes=%llu ms=%lld", c->peer,
+	log_msg(LOG_INFO, "%s %s %s model=%s upstream=%s status=%d bytes=%llu ms=%lld first_byte_ms=%lld", c->peer,
 	        c->method[0] ? c->method : "-", c->path[0] ? c->path : "-",
 	        r->model[0] ? r->model : "-", r->upstream[0] ? r->upstream : "-", c->status, c->bytes_out,
-	        loop_clock() - r->t_start);
+	        loop_clock() - r->t_start, r->upstream[0] ? r->first_byte_ms : -1);
 }
 
 static void response_done(struct client *c)
@@ -444,6 +448,7 @@ static void dispatch(struct client *c, struct str body)
 	c->st = C_BUSY;
 	c->r.h = &c->req;
 	c->r.body = body;
+	c->r.first_byte_ms = -1;
 	c->r.cfg = cur_cfg;
 	config_ref(cur_cfg);
 	set_events(c);

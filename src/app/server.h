@@ -35,6 +35,7 @@ struct request {
 	char model[256];           /* for the access log */
 	char upstream[300];
 	struct buf own;            /* a body rewritten by rules (body may point here) */
+	long long first_byte_ms;   /* upstream's first byte after t_start; -1 when none */
 };
 
 int server_listen(const char *host, int port, char *err, size_t errlen);

@@ -65,6 +65,17 @@ def run(check, binary, tmp, free_port):
         eq(r.returncode, 2, "usage error")
     check("provider --list / --models; provider alone is a usage error", t_provider)
 
+    def t_help():
+        for cmd in ("serve", "start", "stop", "restart", "status", "init", "provider"):
+            r = ap(cmd, "--help")
+            eq(r.returncode, 0, cmd)
+            assert r.stdout.startswith("usage: anthropic-proxy") and (" %s" % cmd) in r.stdout.splitlines()[0], r.stdout
+        r = ap("--help")
+        assert "start" in r.stdout and "--print-config" in r.stdout, r.stdout
+        r = ap("--version")
+        assert r.stdout.startswith("anthropic-proxy "), r.stdout
+    check("--help for each command, --help and --version", t_help)
+
     def t_lifecycle():
         r = ap("start")
         assert r.returncode == 0, r.stderr + r.stdout

@@ -845,11 +845,74 @@ def run_all(binary, tmp, sdk_dir):
         openai_tests.run_claude_code(check, sdk_dir, X, oup, tmp)
         openai_tests.run_claude_code_gemini(check, sdk_dir, X, gup, tmp)
 
+    # ---- stats, metrics, test_conversion ----------------------------------------
+    def get_json(path):
+        c = http.client.HTTPConnection("127.0.0.1", X, timeout=10)
+        c.request("GET", path)
+        r = c.getresponse()
+        return r.status, r.read()
+
+    def t_stats():
+        st, b = get_json("/anthropic/v1/stats")
+        eq(st, 200, "status")
+        s0 = json.loads(b)
+        for k in ("session_duration_seconds", "total_requests", "total_input_tokens", "total_output_tokens",
+                  "total_tokens", "total_cache_creation_tokens", "total_cache_read_tokens", "model_usage_count",
+                  "session_start_time"):
+            assert k in s0, k
+        post(X, A, msg("claude-test", stream=True))      # raw stream: input 12, output 3
+        post(X, A, msg("claude-test"))                   # raw JSON: input 12, output 5, cache read 3
+        post(X, A, msg("o-text", stream=True))           # translated stream: input 40, output 20, cache 60
+        post(X, "/gemini/v1beta/models/g-text:generateContent",
+             {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]})  # raw gemini: 18 / 15 / 12
+        s1 = json.loads(get_json("/anthropic/v1/stats")[1])
+        eq(s1["total_input_tokens"] - s0["total_input_tokens"], 12 + 12 + 40 + 18, "input tokens, every path")
+        eq(s1["total_output_tokens"] - s0["total_output_tokens"], 3 + 5 + 20 + 15, "output tokens")
+        eq(s1["total_cache_read_tokens"] - s0["total_cache_read_tokens"], 3 + 60 + 12, "cache read")
+        eq(s1["model_usage_count"]["claude-test"] - s0["model_usage_count"].get("claude-test", 0), 2, "per model")
+        assert s1["total_requests"] >= s0["total_requests"] + 5, (s0, s1)
+    check("GET /anthropic/v1/stats: tokens from raw and translated answers, JSON and streams", t_stats)
+
+    def t_metrics():
+        st, b = get_json("/metrics")
+        eq(st, 200, "status")
+        t = b.decode()
+        assert 'anthropic_proxy_requests_total{endpoint="messages",model="claude-test",status="200"}' in t, t[:500]
+        assert 'status="404"' in t and 'endpoint="chat_completions"' in t, "errors and every endpoint"
+        assert 'anthropic_proxy_upstream_first_byte_seconds_bucket{le="+Inf"}' in t
+        assert "anthropic_proxy_upstream_duration_seconds_count" in t
+        assert 'anthropic_proxy_tokens_total{kind="cache_read"}' in t
+        assert "anthropic_proxy_open_connections 1" in t, "this request's own connection"
+        assert "anthropic_proxy_streams_in_flight 0" in t
+        for line in t.splitlines():
+            assert line.startswith("#") or len(line.rsplit(" ", 1)) == 2, line
+    check("GET /metrics: Prometheus text with requests by endpoint/model/status, histograms, tokens, gauges",
+          t_metrics)
+
+    def t_test_conversion():
+        st, _, out = post(X, "/anthropic/v1/messages/test_conversion", msg("o-text", max_tokens=99999))
+        eq(st, 200, "status")
+        eq(json.loads(out)["content"][0]["text"], "Hello from openai", "converted answer")
+        eq(json.loads(oup.last()["body"])["max_tokens"], 99999, "no cap on test_conversion")
+        st, _, out = post(X, "/anthropic/v1/messages/test_conversion", msg("claude-test"))
+        eq(st, 400, "only OpenAI-format models")
+    check("POST /anthropic/v1/messages/test_conversion: the OpenAI translation without caps", t_test_conversion)
+
     # ---- the commands: start / status / stop / init / print-config -------------
     cli_tests.run(check, binary, tmp, free_port)
 
     # ---- SIGHUP reload --------------------------------------------------------
     def t_reload():
+        # a stream is in flight across both reloads and must finish untouched
+        up.gate.clear()
+        up.gate_reached.clear()
+        res = {}
+
+        def client():
+            res["r"] = post(X, A, msg("m-gate", stream=True))
+        th = threading.Thread(target=client)
+        th.start()
+        assert up.gate_reached.wait(5), "stream did not start"
         with open(px.models, "a") as f:
             f.write("- {model_id: added-later, model_name: text, api_base: 'http://127.0.0.1:%d', format: anthropic}\n" % P)
         px.p.send_signal(signal.SIGHUP)
@@ -870,7 +933,15 @@ def run_all(binary, tmp, sdk_dir):
         eq(st, 200, "old config kept after a broken reload")
         log = open(px.errpath).read()
         assert "reload failed" in log and "models.yaml:" in log, log[-500:]
-    check("SIGHUP: reload models.yaml; a broken file keeps the running config", t_reload)
+        up.gate.set()
+        th.join(10)
+        eq(parse_sse(res["r"][2].decode())[-1][0], "message_stop", "the stream in flight finished")
+        with open(px.models, "w") as f:
+            f.write(good)
+        px.p.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+    check("SIGHUP: reload models.yaml; a broken file keeps the running config; a stream in flight finishes",
+          t_reload)
 
     # ---- drain on SIGTERM with a stream in flight ---------------------------
     def t_drain():
