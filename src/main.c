@@ -122,6 +122,7 @@ static void reload(void)
 
 static void drain_cb(struct watch *w, short rev, int timed_out)
 {
+	server_close_idle(); /* connections between requests need no waiting for */
 	if (server_clients() == 0 || loop_now() >= drain_until) {
 		if (server_clients())
 			log_warn("drain bound reached: %d connections cut", server_clients());

@@ -59,10 +59,12 @@ struct client {
 	int refusing;               /* over max_connections: 503 and close */
 	int broken;                 /* a write failed; closing from the loop */
 	char method[16], path[256]; /* copies for the access log (spans move) */
+	struct client *prev, *next; /* all open clients (for shutdown) */
 	char peer[64];
 };
 
 static struct watch lw = { .fd = -1, .slot = -1 };
+static struct client *all_clients;
 static int nclients, nstreams, nrefusing;
 static struct config *cur_cfg;
 static int accepting;
@@ -322,6 +324,13 @@ static void client_close(struct client *c, const char *why)
 		config_unref(c->r.cfg);
 	c->r.cfg = NULL;
 	c->st = C_DEAD;
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (all_clients == c)
+		all_clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
 	loop_del(&c->w);
 	close(c->w.fd);
 	if (c->refusing)
@@ -766,6 +775,10 @@ static void accept_cb(struct watch *w, short rev, int timed_out)
 			refuse(fd);
 			continue;
 		}
+		c->next = all_clients;
+		if (all_clients)
+			all_clients->prev = c;
+		all_clients = c;
 		if (over) {
 			/* Past max_connections: answer 503 and linger like any close,
 			 * so the client reads the answer instead of a reset. */
@@ -824,6 +837,16 @@ int server_listen(const char *host, int port, char *err, size_t errlen)
 	}
 	accepting = 1;
 	return 0;
+}
+
+/* see server.h */
+void server_close_idle(void)
+{
+	for (struct client *c = all_clients, *nx; c; c = nx) {
+		nx = c->next;
+		if (c->st == C_HEAD && buf_len(&c->in) == 0)
+			client_close(c, "shutting down");
+	}
 }
 
 /* see server.h */

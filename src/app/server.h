@@ -41,6 +41,8 @@ struct request {
 int server_listen(const char *host, int port, char *err, size_t errlen);
 /* Stop accepting (drain on SIGTERM). */
 void server_stop_accepting(void);
+/* Close keep-alive connections that wait for a next request (drain). */
+void server_close_idle(void);
 /* Number of open client connections. */
 int server_clients(void);
 /* Streams in flight (responses being streamed). */

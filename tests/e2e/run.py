@@ -954,6 +954,9 @@ def run_all(binary, tmp, sdk_dir):
         th = threading.Thread(target=client)
         th.start()
         assert up.gate_reached.wait(5)
+        idle = socket.create_connection(("127.0.0.1", X), 5)  # keep-alive, between requests
+        idle.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert idle.recv(4096).startswith(b"HTTP/1.1 200")
         px.p.send_signal(signal.SIGTERM)
         time.sleep(0.3)
         try:
@@ -966,9 +969,14 @@ def run_all(binary, tmp, sdk_dir):
         assert refused, "still accepting after SIGTERM"
         st, _, out = res["r"]
         eq(parse_sse(out.decode())[-1][0], "message_stop", "stream finished")
+        t0 = time.time()
         px.p.wait(10)
+        assert time.time() - t0 < 3, "an idle keep-alive connection held up the exit"
+        eq(idle.recv(4096), b"", "idle connection closed")
+        idle.close()
         eq(px.p.returncode, 0, "exit code")
-    check("SIGTERM: stop accepting, finish the stream in flight, exit 0", t_drain)
+    check("SIGTERM: stop accepting, close idle keep-alive connections, finish the stream in flight, exit 0",
+          t_drain)
 
     for p, name in ((px, "proxy"), (px2, "proxy2"), (px3, "proxy3"), (px4, "proxy4")):
         code, err = p.stop()
