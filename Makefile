@@ -40,7 +40,7 @@ REL_LDFLAGS := -static -s -Wl,--gc-sections
 DBG_CFLAGS  := $(STD) $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer
 SAN         := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-.PHONY: all run test asan fuzz size lint clean distclean bootstrap unit e2e sdk
+.PHONY: all run test asan fuzz size lint clean distclean bootstrap unit e2e sdk bench-tools
 all: anthropic-proxy
 
 # ---- setup: packages, then the pinned vendor sources ------------------------
@@ -145,8 +145,15 @@ fuzz: $(FUZZ_BIN)
 			>fuzz_$$n.log 2>&1); then tail -40 $(B)/fuzz/fuzz_$$n.log; exit 1; fi; \
 		tail -1 $(B)/fuzz/fuzz_$$n.log; done
 
+# ---- benchmark kit (tools/bench; the full `make bench` run is work in progress) --
+BENCH_BIN := $(B)/bench/mockup $(B)/bench/sseclient
+$(B)/bench/%: tools/bench/%.c $(B)/.bootstrap-build
+	@mkdir -p $(B)/bench
+	@$(MUSL_CC) -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $<
+bench-tools: $(BENCH_BIN)
+
 lint:
-	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' $(SRC) tools/*.c || \
+	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' $(SRC) tools/*.c tools/bench/*.c || \
 		{ echo "lint: banned call above"; exit 1; }
 	@echo "lint: ok"
 
