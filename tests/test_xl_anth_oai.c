@@ -407,7 +407,7 @@ static const char cc_in[] =
 	"{'model':'claude-opus-5-5','messages':["
 	"{'role':'user','content':[{'type':'text','text':'<system-reminder>\\nAs you answer, use this context.\\n</system-reminder>\\n'},"
 	"{'type':'text','text':'fix the failing test','cache_control':{'type':'ephemeral'}}]},"
-	"{'role':'system','content':[{'type':'text','text':'# Environment\\nWorking directory: /work\\nPlatform: linux','cache_control':{'type':'ephemeral'}}],"
+	"{'role':'system','content':[{'type':'text','text':'# Environment\\nWorking directory: /home/dev/project\\nPlatform: linux','cache_control':{'type':'ephemeral'}}],"
 	"'output_config':{'effort':'medium'}}],"
 	"'system':[{'type':'text','text':'x-anthropic-billing-header: cc_version=2.1.330.9f2; cc_entrypoint=sdk-cli;'},"
 	"{'type':'text','text':'You are a Claude agent, built on Anthropic\\u0027s Claude Agent SDK.','cache_control':{'type':'ephemeral'}},"
@@ -418,13 +418,13 @@ static const char cc_in[] =
 	"'max_tokens':32000,'thinking':{'type':'adaptive','display':'omitted'},"
 	"'context_management':{'edits':[{'type':'clear_thinking_20251015','keep':'all'}]},"
 	"'output_config':{'effort':'high'},'stream':true,"
-	"'safeguards':[{'type':'dangerous_tool_use','classifier_context':{'cwd':'/work','home':'/root'}}]}";
+	"'safeguards':[{'type':'dangerous_tool_use','classifier_context':{'cwd':'/home/dev/project','home':'/home/dev'}}]}";
 
 static const char cc_out[] =
 	"{'model':'up','messages':["
 	"{'role':'system','content':'You are a Claude agent, built on Anthropic\\u0027s Claude Agent SDK.\\n\\nYou are an interactive agent that helps users with software engineering tasks.'},"
 	"{'role':'user','content':[{'type':'text','text':'<system-reminder>\\nAs you answer, use this context.\\n</system-reminder>\\n'},{'type':'text','text':'fix the failing test'}]},"
-	"{'role':'system','content':'# Environment\\nWorking directory: /work\\nPlatform: linux'}],"
+	"{'role':'system','content':'# Environment\\nWorking directory: /home/dev/project\\nPlatform: linux'}],"
 	"'max_tokens':8192,'stream':true,'stream_options':{'include_usage':true},"
 	"'tools':[" CC_TOOLS(CC_OUT)
 	"{'type':'function','function':{'name':'DeferredToolPlaceholder','description':'Deferred tools are listed by name','parameters':" CC_DEFERRED_SCHEMA "}}],"

@@ -13,7 +13,7 @@ non-streaming and streaming:
   large_openai.json     large_openai_stream.json
 
 The large Anthropic request follows what Claude Code 2.1.330 sends
-(docs: /work/shared/reference/claude-code-client.md section 3): key order
+(see the captured Claude Code 2.1.330 request shape): key order
 model, messages, system, tools, metadata, max_tokens, thinking,
 context_management, output_config, stream; three system blocks (billing
 header, identity line, main prompt) with cache_control; 16 tools with
