@@ -112,21 +112,15 @@ void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 	const struct model *m = route(c, r, json_member_find(mm, (size_t)n, "model"));
 	if (!m)
 		return;
-	if (!count_tokens && (r->cfg->global_rules || m->rules)) {
-		/* request rules run after routing, on the client's body */
-		struct str b = r->body;
-		buf_init(&r->own, (size_t)r->cfg->max_body_size * 2 + 65536);
-		if (px_rules(r->cfg, m, PX_RULES_REQUEST, &b, &r->own, msg, sizeof(msg))) {
-			client_error(c, 500, "api_error", msg, NULL);
+	/* request rules run after routing, on the client's body */
+	int rr = count_tokens ? 0 : px_request_rules(c, r, m);
+	if (rr < 0)
+		return;
+	if (rr > 0) {
+		n = json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, &eoff);
+		if (n < 0 || total > MAX_MEMBERS || !json_member_find(mm, (size_t)n, "model")) {
+			client_error(c, 500, "api_error", "request rules produced an invalid request", NULL);
 			return;
-		}
-		if (b.p != r->body.p) {
-			r->body = b;
-			n = json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, &eoff);
-			if (n < 0 || total > MAX_MEMBERS || !json_member_find(mm, (size_t)n, "model")) {
-				client_error(c, 500, "api_error", "request rules produced an invalid request", NULL);
-				return;
-			}
 		}
 	}
 	struct px_spec s;
@@ -138,12 +132,8 @@ void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 	const struct json_member *st = json_member_find(mm, (size_t)n, "stream");
 	s.c_stream = !count_tokens && st && st->type == JSON_V_TRUE;
 
-	if (m->provider != PROV_NONE) {
-		snprintf(msg, sizeof(msg), "model '%s' uses provider %s, which this build does not support yet", m->id,
-		         config_provider_name(m->provider));
-		client_error(c, 501, "api_error", msg, NULL);
+	if (px_refuse_provider(c, m))
 		return;
-	}
 	if (need_key(c, m, s.key))
 		return;
 	if (m->format == FMT_ANTHROPIC) {

@@ -60,15 +60,8 @@ void h_gemini(struct client *c, struct request *r)
 		client_error(c, 404, NULL, msg, NULL);
 		return;
 	}
-	if (r->cfg->global_rules || m->rules) {
-		struct str b = r->body;
-		buf_init(&r->own, (size_t)r->cfg->max_body_size * 2 + 65536);
-		if (px_rules(r->cfg, m, PX_RULES_REQUEST, &b, &r->own, msg, sizeof(msg))) {
-			client_error(c, 500, NULL, msg, NULL);
-			return;
-		}
-		r->body = b;
-	}
+	if (px_request_rules(c, r, m) < 0)
+		return;
 	struct px_spec s;
 	memset(&s, 0, sizeof(s));
 	s.m = m;
@@ -86,12 +79,8 @@ void h_gemini(struct client *c, struct request *r)
 		             NULL);
 		return;
 	}
-	if (m->provider != PROV_NONE) {
-		snprintf(msg, sizeof(msg), "model '%s' uses provider %s, which this build does not support yet", m->id,
-		         config_provider_name(m->provider));
-		client_error(c, 501, NULL, msg, NULL);
+	if (px_refuse_provider(c, m))
 		return;
-	}
 	if (m->format == FMT_GEMINI) {
 		/* same format: the body goes as sent; the model is in the URL */
 		size_t eoff;

@@ -90,24 +90,18 @@ void h_openai_chat(struct client *c, struct request *r)
 		client_error(c, 404, "invalid_request_error", msg, NULL);
 		return;
 	}
-	if (r->cfg->global_rules || m->rules) {
-		struct str b = r->body;
-		buf_init(&r->own, (size_t)r->cfg->max_body_size * 2 + 65536);
-		if (px_rules(r->cfg, m, PX_RULES_REQUEST, &b, &r->own, msg, sizeof(msg))) {
-			client_error(c, 500, "api_error", msg, NULL);
+	int rr = px_request_rules(c, r, m);
+	if (rr < 0)
+		return;
+	if (rr > 0) {
+		struct xl_oai_req_info again;
+		memset(&again, 0, sizeof(again));
+		if (xl_oai_req_peek(r->body, &again, msg, sizeof(msg))) {
+			client_error(c, 500, "api_error", "request rules produced an invalid request", NULL);
 			return;
 		}
-		if (b.p != r->body.p) {
-			struct xl_oai_req_info again;
-			memset(&again, 0, sizeof(again));
-			r->body = b;
-			if (xl_oai_req_peek(r->body, &again, msg, sizeof(msg))) {
-				client_error(c, 500, "api_error", "request rules produced an invalid request", NULL);
-				return;
-			}
-			info.stream = again.stream;
-			info.include_usage = again.include_usage;
-		}
+		info.stream = again.stream;
+		info.include_usage = again.include_usage;
 	}
 	struct px_spec s;
 	memset(&s, 0, sizeof(s));
@@ -124,12 +118,8 @@ void h_openai_chat(struct client *c, struct request *r)
 		             NULL);
 		return;
 	}
-	if (m->provider != PROV_NONE) {
-		snprintf(msg, sizeof(msg), "model '%s' uses provider %s, which this build does not support yet", m->id,
-		         config_provider_name(m->provider));
-		client_error(c, 501, "api_error", msg, NULL);
+	if (px_refuse_provider(c, m))
 		return;
-	}
 	if (m->format == FMT_OPENAI) {
 		s.eg = PX_OPENAI;
 		passthrough(c, r, &s);

@@ -118,20 +118,18 @@ static int forward_header(struct str name)
 	       str_istarts(name, "x-claude-code-") || str_istarts(name, "x-stainless-");
 }
 
-static int model_overrides(const struct model *m, const char *name)
-{
-	for (size_t i = 0; i < m->nheaders; i++)
-		if (strcasecmp(name, m->headers[i].name) == 0)
-			return 1;
-	return 0;
-}
-
+/* Does models.yaml's extra_headers set this header (it then wins)? */
 static int model_overrides_str(const struct model *m, struct str name)
 {
 	for (size_t i = 0; i < m->nheaders; i++)
 		if (str_ieq(name, m->headers[i].name))
 			return 1;
 	return 0;
+}
+
+static int model_overrides(const struct model *m, const char *name)
+{
+	return model_overrides_str(m, str_cstr(name));
 }
 
 /* api_base → the path to POST. */
@@ -287,6 +285,36 @@ int px_rules(const struct config *cfg, const struct model *m, enum px_phase phas
 	buf_free(&a);
 	buf_free(&b);
 	return rc;
+}
+
+/* see proxy.h */
+int px_refuse_provider(struct client *c, const struct model *m)
+{
+	char msg[512];
+	if (m->provider == PROV_NONE)
+		return 0;
+	snprintf(msg, sizeof(msg), "model '%s' uses provider %s, which this build does not support yet", m->id,
+	         config_provider_name(m->provider));
+	client_error(c, 501, NULL, msg, NULL);
+	return 1;
+}
+
+/* see proxy.h */
+int px_request_rules(struct client *c, struct request *r, const struct model *m)
+{
+	char msg[300];
+	struct str b = r->body;
+	if (!r->cfg->global_rules && !m->rules)
+		return 0;
+	buf_init(&r->own, (size_t)r->cfg->max_body_size * 2 + 65536);
+	if (px_rules(r->cfg, m, PX_RULES_REQUEST, &b, &r->own, msg, sizeof(msg))) {
+		client_error(c, 500, NULL, msg, NULL);
+		return -1;
+	}
+	if (b.p == r->body.p)
+		return 0;
+	r->body = b;
+	return 1;
 }
 
 /* Response rules on a whole JSON answer; the body as is when none apply. */

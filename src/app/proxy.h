@@ -43,6 +43,12 @@ int px_rules(const struct config *cfg, const struct model *m, enum px_phase phas
 /* The key the client presented: x-api-key, else Authorization: Bearer. */
 struct str px_client_key(const struct request *r, int *bearer);
 
+/* Shared by the handlers: answer 501 for a subscription provider model (1 =
+ * answered); apply request rules to r->body (-1 = answered with an error,
+ * 0 = unchanged, 1 = r->body now points at the rewritten body in r->own). */
+int px_refuse_provider(struct client *c, const struct model *m);
+int px_request_rules(struct client *c, struct request *r, const struct model *m);
+
 /* Handlers (h_anthropic.c, h_openai.c). */
 void h_anthropic_messages(struct client *c, struct request *r, int count_tokens);
 /* POST /anthropic/v1/messages/test_conversion: the Anthropic → OpenAI

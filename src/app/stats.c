@@ -103,21 +103,36 @@ static long long num(const struct json *j, int obj, const char *key)
 	return t >= 0 && json_int(j, t, &v) == 0 && v >= 0 ? v : -1;
 }
 
+/* The value of a top-level member, found by one scan (no tokens); a
+ * whole answer is never tokenized just to read its few usage numbers. */
+static struct str member(struct str js, const char *key)
+{
+	struct json_member mm[64];
+	size_t total;
+	int n = json_scan_object(js.p, js.n, mm, 64, &total, NULL);
+	const struct json_member *m = n > 0 ? json_member_find(mm, (size_t)n, key) : NULL;
+	return m && m->type == JSON_V_OBJECT ? m->value : STR_NULL;
+}
+
 /* see stats.h */
 int stats_usage_from_json(struct str js, struct hub_usage *u)
 {
 	struct json j = { 0 };
-	int found = 0;
-	if (json_parse(&j, js.p, js.n) || !json_is_obj(&j, 0)) {
+	int found = 0, is_gemini = 0;
+	struct str part = member(js, "usage");
+	if (!part.n) {
+		struct str msg = member(js, "message"); /* Anthropic message_start */
+		part = msg.n ? member(msg, "usage") : STR_NULL;
+	}
+	if (!part.n) {
+		part = member(js, "usageMetadata");
+		is_gemini = 1;
+	}
+	if (!part.n || json_parse(&j, part.p, part.n)) {
 		json_free(&j);
 		return 0;
 	}
-	int us = json_get(&j, 0, "usage");
-	if (!json_is_obj(&j, us)) {
-		int msg = json_get(&j, 0, "message"); /* Anthropic message_start */
-		us = json_is_obj(&j, msg) ? json_get(&j, msg, "usage") : -1;
-	}
-	int gm = json_get(&j, 0, "usageMetadata");
+	int us = is_gemini ? -1 : 0, gm = is_gemini ? 0 : -1;
 	if (json_is_obj(&j, us)) {
 		long long v;
 		if ((v = num(&j, us, "input_tokens")) >= 0)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static struct watch **tab;
@@ -118,10 +119,15 @@ static void compact(void)
 
 static void run_deferred(void)
 {
-	/* Deferred work may defer more; run until the queue is empty. */
-	for (int i = 0; i < ndq; i++)
+	/* Only what was queued before this phase: work that defers more work
+	 * (a reader with data left) runs again after the next poll, so one busy
+	 * connection cannot keep the loop from the others. Order is kept. */
+	int n = ndq;
+	for (int i = 0; i < n; i++)
 		dq[i].fn(dq[i].arg);
-	ndq = 0;
+	if (ndq > n)
+		memmove(dq, dq + n, (size_t)(ndq - n) * sizeof(*dq));
+	ndq -= n;
 }
 
 /* see loop.h */
