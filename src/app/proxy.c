@@ -360,25 +360,13 @@ static void begin_stream(struct exchange *x)
 
 /* The hub sink between decoders and the client encoder/aggregator: it notes
  * when the answer is complete. */
-static void merge_usage(struct hub_usage *to, const struct hub_usage *u)
-{
-	if (u->input_tokens >= 0)
-		to->input_tokens = u->input_tokens;
-	if (u->output_tokens >= 0)
-		to->output_tokens = u->output_tokens;
-	if (u->cache_read >= 0)
-		to->cache_read = u->cache_read;
-	if (u->cache_creation >= 0)
-		to->cache_creation = u->cache_creation;
-}
-
 static int x_sink(void *ctx, const struct hub_ev *ev)
 {
 	struct exchange *x = ctx;
 	if (x->ended)
 		return 0;
 	if (ev->type == HUB_MESSAGE_START || ev->type == HUB_MESSAGE_DELTA) {
-		merge_usage(&x->usage, &ev->usage);
+		x->usage = hub_usage_merge(x->usage, ev->usage);
 		x->has_usage = 1;
 	}
 	if (ev->type == HUB_MESSAGE_STOP || ev->type == HUB_ERROR)

@@ -874,19 +874,6 @@ static const char *finish_reason(struct str stop)
 	return "STOP";
 }
 
-static struct hub_usage usage_merge(struct hub_usage a, struct hub_usage b)
-{
-	if (b.input_tokens >= 0)
-		a.input_tokens = b.input_tokens;
-	if (b.output_tokens >= 0)
-		a.output_tokens = b.output_tokens;
-	if (b.cache_read >= 0)
-		a.cache_read = b.cache_read;
-	if (b.cache_creation >= 0)
-		a.cache_creation = b.cache_creation;
-	return a;
-}
-
 /* "usageMetadata":{...} as Gemini counts: the prompt includes cached tokens. */
 static void usage_write(struct jw *w, struct hub_usage u)
 {
@@ -1150,7 +1137,7 @@ int gem_enc_sink(void *ctx, const struct hub_ev *ev)
 		return 0;
 	switch (ev->type) {
 	case HUB_MESSAGE_START:
-		e->usage = usage_merge(e->usage, ev->usage);
+		e->usage = hub_usage_merge(e->usage, ev->usage);
 		return 0;
 	case HUB_BLOCK_START:
 		e->block = (int)ev->block;
@@ -1194,7 +1181,7 @@ int gem_enc_sink(void *ctx, const struct hub_ev *ev)
 			return enc_tool_stop(e);
 		return 0;
 	case HUB_MESSAGE_DELTA:
-		e->usage = usage_merge(e->usage, ev->usage);
+		e->usage = hub_usage_merge(e->usage, ev->usage);
 		if (e->finished)
 			return 0;
 		return enc_final(e, ev->stop_reason);
@@ -1336,7 +1323,7 @@ int gem_agg_sink(void *ctx, const struct hub_ev *ev)
 		return 0;
 	switch (ev->type) {
 	case HUB_MESSAGE_START:
-		a->usage = usage_merge(a->usage, ev->usage);
+		a->usage = hub_usage_merge(a->usage, ev->usage);
 		return 0;
 	case HUB_BLOCK_START:
 		if (agg_block_close(a))
@@ -1358,7 +1345,7 @@ int gem_agg_sink(void *ctx, const struct hub_ev *ev)
 	case HUB_BLOCK_STOP:
 		return agg_block_close(a);
 	case HUB_MESSAGE_DELTA:
-		a->usage = usage_merge(a->usage, ev->usage);
+		a->usage = hub_usage_merge(a->usage, ev->usage);
 		a->finish = finish_reason(ev->stop_reason);
 		return 0;
 	case HUB_MESSAGE_STOP:

@@ -68,4 +68,18 @@ static inline struct hub_usage hub_usage_unknown(void)
 	return u;
 }
 
+/* b's known counts over a's (a later MESSAGE_DELTA over MESSAGE_START). */
+static inline struct hub_usage hub_usage_merge(struct hub_usage a, struct hub_usage b)
+{
+	if (b.input_tokens >= 0)
+		a.input_tokens = b.input_tokens;
+	if (b.output_tokens >= 0)
+		a.output_tokens = b.output_tokens;
+	if (b.cache_read >= 0)
+		a.cache_read = b.cache_read;
+	if (b.cache_creation >= 0)
+		a.cache_creation = b.cache_creation;
+	return a;
+}
+
 #endif

@@ -836,19 +836,6 @@ static const char *finish_reason(struct str stop)
 	return "stop";
 }
 
-static struct hub_usage usage_merge(struct hub_usage a, struct hub_usage b)
-{
-	if (b.input_tokens >= 0)
-		a.input_tokens = b.input_tokens;
-	if (b.output_tokens >= 0)
-		a.output_tokens = b.output_tokens;
-	if (b.cache_read >= 0)
-		a.cache_read = b.cache_read;
-	if (b.cache_creation >= 0)
-		a.cache_creation = b.cache_creation;
-	return a;
-}
-
 /* {"prompt_tokens",...} as OpenAI counts: prompt includes cached tokens. */
 static void usage_write(struct jw *w, struct hub_usage u)
 {
@@ -947,7 +934,7 @@ int oai_enc_sink(void *ctx, const struct hub_ev *ev)
 		if (e->started)
 			return 0;
 		e->started = 1;
-		e->usage = usage_merge(e->usage, ev->usage);
+		e->usage = hub_usage_merge(e->usage, ev->usage);
 		chunk_head(e, &w, 1);
 		jw_key(&w, "role");
 		jw_str(&w, "assistant");
@@ -1008,7 +995,7 @@ int oai_enc_sink(void *ctx, const struct hub_ev *ev)
 		e->tool_block = -1;
 		return 0;
 	case HUB_MESSAGE_DELTA:
-		e->usage = usage_merge(e->usage, ev->usage);
+		e->usage = hub_usage_merge(e->usage, ev->usage);
 		if (e->finished)
 			return 0;
 		return enc_finish(e, ev->stop_reason);
@@ -1140,7 +1127,7 @@ int oai_agg_sink(void *ctx, const struct hub_ev *ev)
 		return 0;
 	switch (ev->type) {
 	case HUB_MESSAGE_START:
-		a->usage = usage_merge(a->usage, ev->usage);
+		a->usage = hub_usage_merge(a->usage, ev->usage);
 		return 0;
 	case HUB_BLOCK_START:
 		if (agg_tool_close(a))
@@ -1170,7 +1157,7 @@ int oai_agg_sink(void *ctx, const struct hub_ev *ev)
 	case HUB_BLOCK_STOP:
 		return agg_tool_close(a);
 	case HUB_MESSAGE_DELTA:
-		a->usage = usage_merge(a->usage, ev->usage);
+		a->usage = hub_usage_merge(a->usage, ev->usage);
 		a->finish = finish_reason(ev->stop_reason);
 		return 0;
 	case HUB_MESSAGE_STOP:
