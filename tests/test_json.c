@@ -1,5 +1,6 @@
 /* test_json.c: the strict scanner, jsmn access, strings, writer, rewriting. */
 #include "json.h"
+#include "jsmn_oracle.h"
 
 #include <limits.h>
 #include <math.h>
@@ -172,6 +173,7 @@ static void test_scan_tables(void)
 			/* jsmn agrees on every valid document */
 			struct json j;
 			CHECK(json_parse(&j, valid[k].doc.p, valid[k].doc.n) == 0, "json_parse");
+			CHECK(jsmn_oracle(&j) == 0, "tokens differ from jsmn's at %d", jsmn_oracle(&j));
 			CHECK(json_count(&j, 0) == valid[k].members, "count %d", json_count(&j, 0));
 			CHECK(json_skip(&j, 0) == j.n, "skip");
 			json_free(&j);
@@ -310,6 +312,7 @@ static void test_jsmn(void)
 	struct json j;
 	CASE("parse nested request") {
 		CHECK(json_parse(&j, req, sizeof(req) - 1) == 0, "parse");
+		CHECK(jsmn_oracle(&j) == 0, "tokens differ from jsmn's at %d", jsmn_oracle(&j));
 		CHECK(json_is_obj(&j, 0), "top");
 		CHECK(json_count(&j, 0) == 19, "members %d", json_count(&j, 0));
 		CHECK(json_skip(&j, 0) == j.n, "skip top");

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdint.h>
 #include <sys/random.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "anth_events.h"
@@ -62,6 +64,27 @@ struct exchange {
 	void *out_ctx;
 	int dec_init, agg_init;
 };
+
+/* Bytes for response ids: unique, not secret. getrandom() seeds a splitmix64
+ * sequence once per process instead of costing a system call per request. */
+static void id_bytes(unsigned char *out, size_t n)
+{
+	static uint64_t state;
+	static int seeded;
+	if (!seeded) {
+		if (getrandom(&state, sizeof(state), 0) != (ssize_t)sizeof(state))
+			state = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+		seeded = 1;
+	}
+	while (n) {
+		uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+		z = (z ^ z >> 30) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ z >> 27) * 0x94d049bb133111ebull;
+		z ^= z >> 31;
+		for (int i = 0; i < 8 && n; i++, n--, z >>= 8)
+			*out++ = (unsigned char)z;
+	}
+}
 
 static void x_free(struct exchange *x)
 {
@@ -803,11 +826,14 @@ void px_start(struct client *c, struct request *r, const struct px_spec *s)
 	snprintf(r->upstream, sizeof(r->upstream), "%s:%d", s->m->url.host, s->m->url.port);
 	if (!s->raw) {
 		unsigned char rnd[12];
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-			memset(rnd, 0x5a, sizeof(rnd));
+		id_bytes(rnd, sizeof(rnd));
+		static const char hex[] = "0123456789abcdef";
 		int k = snprintf(x->id, sizeof(x->id), "chatcmpl-");
-		for (size_t i = 0; i < sizeof(rnd); i++)
-			k += snprintf(x->id + k, sizeof(x->id) - (size_t)k, "%02x", rnd[i]);
+		for (size_t i = 0; i < sizeof(rnd) && (size_t)k + 2 < sizeof(x->id); i++) {
+			x->id[k++] = hex[rnd[i] >> 4];
+			x->id[k++] = hex[rnd[i] & 15];
+		}
+		x->id[k] = 0;
 		x->created = (long long)time(NULL);
 		anth_dec_init(&x->ad);
 		oai_dec_init(&x->od, str_cstr(x->model));

@@ -1340,7 +1340,7 @@ static int gs_fail(char *err, size_t errlen, const char *msg)
 /* see gem_schema.h */
 int gem_schema_sanitize(struct str schema, struct buf *out, char *err, size_t errlen)
 {
-	struct json j = { NULL, 0, NULL, 0 };
+	struct json j = { NULL, 0, NULL, 0, 0 };
 	struct gs x;
 	size_t keep = buf_len(out);
 	int root = 0, rc = -1;

@@ -1399,7 +1399,7 @@ int xl_anth_to_gem(struct str body, const struct xl_gem_opts *o, struct buf *out
                    struct gem_names *names, char *err, size_t errlen)
 {
 	struct xg x;
-	struct json j = { NULL, 0, NULL, 0 };
+	struct json j = { NULL, 0, NULL, 0, 0 };
 	struct buf base;
 	int merge = o && o->extra_body && o->extra_body[0];
 	size_t keep = buf_len(out);

@@ -1426,7 +1426,7 @@ int xl_anth_to_oai(struct str body, const struct xl_oai_opts *o, struct buf *out
                    size_t errlen)
 {
 	struct xl x;
-	struct json j = { NULL, 0, NULL, 0 };
+	struct json j = { NULL, 0, NULL, 0, 0 };
 	struct buf base;
 	int merge = o && o->extra_body && o->extra_body[0];
 	size_t keep = buf_len(out);

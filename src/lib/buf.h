@@ -30,9 +30,26 @@ void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 /* Ensure room for add more bytes; returns 0 or BUF_NOMEM / BUF_TOOBIG. */
 int buf_reserve(struct buf *b, size_t add) WUR;
-int buf_append(struct buf *b, const void *p, size_t n);
+int buf_append_slow(struct buf *b, const void *p, size_t n);
+/* Append n bytes; 0 or the sticky error. The fast path (room left) is inline. */
+static inline int buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (n && !b->err && b->cap - b->len >= n && n <= b->max && b->len - b->off <= b->max - n) {
+		__builtin_memcpy(b->p + b->len, p, n);
+		b->len += n;
+		return 0;
+	}
+	return buf_append_slow(b, p, n);
+}
 int buf_puts(struct buf *b, const char *s);
-int buf_putc(struct buf *b, char c);
+static inline int buf_putc(struct buf *b, char c)
+{
+	if (!b->err && b->cap > b->len && b->len - b->off < b->max) {
+		b->p[b->len++] = c;
+		return 0;
+	}
+	return buf_append_slow(b, &c, 1);
+}
 int buf_appendstr(struct buf *b, struct str s);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
@@ -51,5 +68,14 @@ void buf_commit(struct buf *b, size_t n);
 void buf_shrink(struct buf *b, size_t keep);
 /* NUL-terminate without counting the NUL; returns the data or NULL. */
 char *buf_cstr(struct buf *b);
+
+/* Raw blocks for buffers and token arrays: sizes that blk_round() returns
+ * are kept on free lists when released (bounded), others go to malloc/free.
+ * blk_release() must get the size that was allocated. blk_trim() frees the
+ * cache (idle time, shutdown). */
+size_t blk_round(size_t n);
+void *blk_alloc(size_t n);
+void blk_release(void *p, size_t n);
+void blk_trim(void);
 
 #endif

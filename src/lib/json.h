@@ -91,6 +91,7 @@ struct json {
 	size_t len;
 	struct json_tok *t;   /* heap array of n tokens */
 	int n;
+	size_t cap;           /* bytes allocated for t (buf.h blocks) */
 };
 
 /* Validate js[0..len) strictly (json_validate; top level must be an object or

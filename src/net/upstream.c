@@ -509,6 +509,8 @@ static void on_timeout(struct upconn *u)
 	fail(u, UPE_TIMEOUT, msg);
 }
 
+static void kick_send(void *arg);
+
 static void up_step(struct upconn *u, short rev)
 {
 	if (u->st == U_CONNECT) {
@@ -687,6 +689,10 @@ struct upconn *up_start(const struct up_target *t, struct buf *req, const struct
 		u->w.deadline = loop_now() + u->to.idle;
 		set_events(u);
 		u->w.events |= POLLOUT;
+		/* A pooled socket is writable: send after this round's callbacks
+		 * instead of waiting a poll() for POLLOUT (not now: the caller
+		 * does not hold u yet). */
+		loop_defer(kick_send, u);
 	} else {
 		start_connect(u);
 	}
@@ -703,6 +709,13 @@ void up_pause(struct upconn *u, int paused)
 	/* Data already buffered (or decrypted) must flow without a poll event. */
 	if (!paused && (buf_len(&u->in) || u->eof || (u->tls && tls_pending(u->tls))))
 		loop_defer(kick, u);
+}
+
+static void kick_send(void *arg)
+{
+	struct upconn *u = arg;
+	if (u->st == U_SEND)
+		up_step(u, POLLOUT);
 }
 
 static void kick(void *arg)

@@ -1,6 +1,7 @@
 /* fuzz_json.c: the strict scanner against jsmn, the string codec both ways,
  * and raw rewriting. Any disagreement abort()s. */
 #include "json.h"
+#include "../jsmn_oracle.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -230,6 +231,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (!obj && !arr && p == 0)
 		abort();
+	if (p == 0 && jsmn_oracle(&j) != 0)
+		abort(); /* our tokens are jsmn's tokens */
 	if (r >= 0) {
 		if ((size_t)r != (total < MAXM ? total : MAXM))
 			abort();
