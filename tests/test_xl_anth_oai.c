@@ -20,7 +20,7 @@ static char *q(const char *s)
 	return d;
 }
 
-static const struct xl_oai_opts base_opts = { "up", 4096, 0, 0, 0, 0.0, NULL, NULL };
+static const struct xl_oai_opts base_opts = { "up", 4096, 0, 0, 0, 0.0, NULL, NULL, NULL };
 
 /* Convert in (quoted) with o; the output must be want (quoted) and valid JSON. */
 static void expect(int line, const struct xl_oai_opts *o, const char *in, const char *want)
@@ -34,6 +34,15 @@ static void expect(int line, const struct xl_oai_opts *o, const char *in, const 
 		CHECK(json_validate(buf_data(&out), buf_len(&out), NULL) == 0, "line %d: invalid JSON", line);
 		CHECK(buf_len(&out) == strlen(qw) && memcmp(buf_data(&out), qw, strlen(qw)) == 0,
 		      "line %d:\n got  %.*s\n want %s", line, (int)buf_len(&out), buf_data(&out), qw);
+		/* the same with the caller's parse handed over (o->parsed) */
+		struct json pj;
+		struct xl_oai_opts po = *o;
+		CHECK(json_parse(&pj, qi, strlen(qi)) == 0, "line %d: parse", line);
+		po.parsed = &pj;
+		buf_reset(&out);
+		CHECK(xl_anth_to_oai(str_cstr(qi), &po, &out, err, sizeof(err)) == 0 && buf_len(&out) == strlen(qw) &&
+		      memcmp(buf_data(&out), qw, strlen(qw)) == 0, "line %d: parsed differs", line);
+		json_free(&pj);
 	}
 	buf_free(&out);
 	free(qi);

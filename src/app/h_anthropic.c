@@ -86,13 +86,36 @@ static void passthrough(struct client *c, struct request *r, const struct model 
 	buf_free(&body);
 }
 
+/* The body's top-level members; the body is parsed once into rj (for the
+ * translator too) when it fits the token budget, else only scanned. */
+static int body_members(struct request *r, struct json *rj, struct json_member *mm, size_t *total, size_t *eoff)
+{
+	json_free(rj);
+	if (json_parse(rj, r->body.p, r->body.n) == 0) {
+		int n = json_members(rj, mm, MAX_MEMBERS, total);
+		if (n >= 0)
+			return n;
+		json_free(rj);
+	}
+	return json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, total, eoff);
+}
+
+static void messages(struct client *c, struct request *r, int count_tokens, struct json *rj);
+
 /* see proxy.h */
 void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 {
+	struct json rj = { 0 };
+	messages(c, r, count_tokens, &rj);
+	json_free(&rj);
+}
+
+static void messages(struct client *c, struct request *r, int count_tokens, struct json *rj)
+{
 	struct json_member mm[MAX_MEMBERS];
-	size_t total, eoff;
+	size_t total, eoff = 0;
 	char msg[512];
-	int n = json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, &eoff);
+	int n = body_members(r, rj, mm, &total, &eoff);
 	if (n < 0) {
 		snprintf(msg, sizeof(msg), r->body.n ? "request body is not valid JSON (error at byte %zu)"
 		                                     : "request body is empty; a JSON object is required", eoff);
@@ -117,7 +140,7 @@ void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 	if (rr < 0)
 		return;
 	if (rr > 0) {
-		n = json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, &eoff);
+		n = body_members(r, rj, mm, &total, &eoff);
 		if (n < 0 || total > MAX_MEMBERS || !json_member_find(mm, (size_t)n, "model")) {
 			client_error(c, 500, "api_error", "request rules produced an invalid request", NULL);
 			return;
@@ -169,6 +192,7 @@ void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 	o.temperature = m->temperature;
 	o.reasoning_effort = m->reasoning_effort;
 	o.extra_body = m->extra_body;
+	o.parsed = rj->t ? rj : NULL;
 	struct buf body;
 	buf_init(&body, (size_t)r->cfg->max_body_size * 2 + 65536);
 	if (xl_anth_to_oai(r->body, &o, &body, msg, sizeof(msg))) {

@@ -139,6 +139,8 @@
 #include "buf.h"
 #include "str.h"
 
+struct json;
+
 struct xl_oai_opts {
 	const char *model_name;          /* upstream model name -> "model" */
 	long long max_tokens_cap;        /* the model's max_tokens: min(request, cap); request without max_tokens -> cap */
@@ -148,6 +150,7 @@ struct xl_oai_opts {
 	double temperature;
 	const char *reasoning_effort;    /* config value (minimal|none|low|medium|high|xhigh|max) or NULL */
 	const char *extra_body;          /* a JSON object text from config, deep-merged last (objects merge recursively; other values replace), or NULL */
+	const struct json *parsed;       /* optional: body already parsed by the caller (same pointer and length), used instead of parsing again */
 };
 
 /* Convert the Anthropic Messages request body to an OpenAI Chat Completions

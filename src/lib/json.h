@@ -94,6 +94,11 @@ struct json {
 	size_t cap;           /* bytes allocated for t (buf.h blocks) */
 };
 
+/* The top-level members of a parsed object, as json_scan_object gives them
+ * (same spans, same count rules); -1 when token 0 is not an object. Lets a
+ * caller that needs both parse the document once. */
+int json_members(const struct json *j, struct json_member *out, size_t max, size_t *total);
+
 /* Validate js[0..len) strictly (json_validate; top level must be an object or
  * an array), then tokenize it with jsmn into an exactly sized heap array.
  * 0 on success; -1 on invalid JSON, more than JSON_MAX_TOKENS tokens, len

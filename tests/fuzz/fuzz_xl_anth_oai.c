@@ -84,7 +84,7 @@ static void run(const uint8_t *data, size_t size, const struct xl_oai_opts *o)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct xl_oai_opts plain = { "m", 4096, 0, 0, 0, 0.0, NULL, NULL };
+	static const struct xl_oai_opts plain = { "m", 4096, 0, 0, 0, 0.0, NULL, NULL, NULL };
 	static const struct xl_oai_opts rich = { NULL, 0, 1, 1, 1, 0.25, "max",
 	                                         "{\"stream_options\":{\"x\":{\"y\":1}},"
 	                                         "\"response_format\":{\"json_schema\":{\"strict\":true}},\"k\":1}" };
