@@ -29,7 +29,7 @@ static const struct model *route(struct client *c, struct request *r, const stru
 		client_error(c, 400, "invalid_request_error", "model: a non-empty string field is required", NULL);
 		return NULL;
 	}
-	snprintf(r->model, sizeof(r->model), "%.*s", (int)buf_len(&id), buf_data(&id));
+	str_copy(r->model, sizeof(r->model), buf_str(&id));
 	const struct model *m = config_find_model(r->cfg, buf_data(&id), buf_len(&id));
 	buf_free(&id);
 	if (!m) {

@@ -818,7 +818,7 @@ void px_start(struct client *c, struct request *r, const struct px_spec *s)
 	x->r = r;
 	x->s = *s;
 	memset(&((struct px_spec *)s)->names, 0, sizeof(s->names)); /* the exchange owns the name map now */
-	snprintf(x->model, sizeof(x->model), "%s", s->client_model ? s->client_model : s->m->id);
+	str_copy(x->model, sizeof(x->model), str_cstr(s->client_model ? s->client_model : s->m->id));
 	x->usage = hub_usage_unknown();
 	x->s.client_model = x->model;
 	buf_init(&x->body, ERR_BODY_MAX);
@@ -879,7 +879,7 @@ void px_start(struct client *c, struct request *r, const struct px_spec *s)
 	struct up_target t;
 	memset(&t, 0, sizeof(t));
 	t.tls = s->m->url.tls;
-	snprintf(t.host, sizeof(t.host), "%s", s->m->url.host);
+	str_copy(t.host, sizeof(t.host), str_cstr(s->m->url.host));
 	t.port = s->m->url.port;
 	struct up_timeouts to = { r->cfg->to.upstream_connect, r->cfg->to.upstream_tls, r->cfg->to.upstream_first_byte,
 	                          r->cfg->to.upstream_idle };

@@ -497,10 +497,8 @@ static void process(struct client *c)
 		/* What must outlive c->req's spans (reading the body moves c->in). */
 		c->r.style = route_style(c->req.path);
 		c->is_head = str_eq(c->req.method, "HEAD");
-		snprintf(c->method, sizeof(c->method), "%.*s", (int)(c->req.method.n < 15 ? c->req.method.n : 15),
-		         c->req.method.p);
-		snprintf(c->path, sizeof(c->path), "%.*s", (int)(c->req.path.n < 255 ? c->req.path.n : 255),
-		         c->req.path.p);
+		str_copy(c->method, c->req.method.n < 15 ? c->req.method.n + 1 : 16, c->req.method);
+		str_copy(c->path, c->req.path.n < 255 ? c->req.path.n + 1 : 256, c->req.path);
 		int f = http_req_framing(&c->req, &c->fr);
 		if (f == HTTP_FRAME_TE_UNSUPPORTED) {
 			reject(c, 501, "unsupported Transfer-Encoding (only chunked is implemented)");

@@ -101,14 +101,7 @@ static int xl_has_bs(struct str s)
  * unescaping (so an escaped spelling cannot hide the billing header). */
 static int xl_str_starts(struct xl *x, int t, const char *p)
 {
-	struct str r = json_raw(x->j, t);
-	size_t pn = strlen(p);
-	if (!xl_has_bs(r))
-		return r.n >= pn && memcmp(r.p, p, pn) == 0;
-	buf_reset(&x->scratch);
-	if (json_unescape(r, &x->scratch))
-		return 0;
-	return buf_len(&x->scratch) >= pn && memcmp(buf_data(&x->scratch), p, pn) == 0;
+	return json_raw_starts(json_raw(x->j, t), p);
 }
 
 static enum xl_blk xl_kind(const struct json *j, int t)

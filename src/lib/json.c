@@ -553,6 +553,26 @@ int json_validate(const char *js, size_t len, size_t *err_off)
 }
 
 /* see json.h */
+int json_raw_starts(struct str raw, const char *prefix)
+{
+	size_t pn = strlen(prefix), k = 0, i = 0;
+	char u[4];
+	while (k < pn) {
+		if (i >= raw.n)
+			return 0;
+		int m = unesc_step(raw.p, raw.n, &i, u);
+		if (m < 0)
+			return 0;
+		/* a multi-byte unit may run past the prefix: compare what overlaps */
+		size_t c = (size_t)m < pn - k ? (size_t)m : pn - k;
+		if (memcmp(prefix + k, u, c) != 0)
+			return 0;
+		k += c;
+	}
+	return 1;
+}
+
+/* see json.h */
 int json_key_eq(struct str raw, const char *key)
 {
 	size_t klen, k = 0, i = 0;

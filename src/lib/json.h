@@ -63,6 +63,9 @@ int json_validate(const char *js, size_t len, size_t *err_off);
 /* Does the raw (still escaped) key text equal the plain key after decoding
  * its escapes? So "mod\u0065l" matches "model": a key spelled with escapes
  * cannot hide from the proxy while the upstream's parser still sees it. */
+/* Whether the decoded text of the raw string body raw starts with prefix;
+ * decodes only as far as the prefix reaches. */
+int json_raw_starts(struct str raw, const char *prefix);
 int json_key_eq(struct str raw, const char *key);
 
 /* Find a member by key (json_key_eq). NULL if absent; if the key appears more

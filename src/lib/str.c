@@ -91,3 +91,17 @@ char *str_dup(struct str a)
 	s[a.n] = 0;
 	return s;
 }
+
+/* see str.h */
+size_t str_copy(char *dst, size_t size, struct str a)
+{
+	size_t n = 0;
+	if (!size)
+		return 0;
+	while (n < a.n && n < size - 1 && a.p[n])
+		n++;
+	if (n)
+		memcpy(dst, a.p, n);
+	dst[n] = 0;
+	return n;
+}

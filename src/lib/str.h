@@ -39,5 +39,8 @@ struct str str_trim(struct str a);
 int str_to_u64(struct str a, unsigned long long max, unsigned long long *out);
 /* Copy into a NUL-terminated heap string; NULL on allocation failure. */
 char *str_dup(struct str a);
+/* Copy a into dst[0..size) as a C string, cut to size - 1 bytes (and at an
+ * embedded NUL, as "%.*s" would); returns the length copied. */
+size_t str_copy(char *dst, size_t size, struct str a);
 
 #endif

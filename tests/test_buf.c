@@ -1,0 +1,111 @@
+/* test_buf.c: the capped buffer, its printf fast path and the block cache. */
+#include "buf.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+
+#include "t.h"
+
+/* buf_printf must print exactly what snprintf prints, on the fast path
+ * (the common conversions) and the fallback (anything else). */
+#define SAME(fmt, ...)                                                                       \
+	do {                                                                                 \
+		char want[512];                                                              \
+		struct buf b;                                                                \
+		buf_init(&b, 4096);                                                          \
+		int n = snprintf(want, sizeof(want), fmt, __VA_ARGS__);                      \
+		CASE(fmt) {                                                                  \
+			CHECK(buf_printf(&b, fmt, __VA_ARGS__) == 0, "rc");                  \
+			CHECK(buf_len(&b) == (size_t)n && memcmp(buf_data(&b), want, (size_t)n) == 0, \
+			      "got '%.*s' want '%s'", (int)buf_len(&b), buf_data(&b), want);   \
+		}                                                                            \
+		buf_free(&b);                                                                \
+	} while (0)
+
+static void test_printf(void)
+{
+	SAME("plain text %s", "");
+	SAME("%s", "abc");
+	SAME("[%s]:%d", "::1", 8080);
+	SAME("%d %d %d", 0, -1, INT_MIN);
+	SAME("%u %u", 0u, UINT_MAX);
+	SAME("%ld %lu", LONG_MIN, ULONG_MAX);
+	SAME("%lld %llu", LLONG_MIN, ULLONG_MAX);
+	SAME("%lld", LLONG_MAX);
+	SAME("%zu %zd", (size_t)123456789, (ssize_t)-42);
+	SAME("%c%c%%", 'a', 'z');
+	SAME("%.*s|", 3, "abcdef");
+	SAME("%.*s|", 10, "ab");
+	SAME("%.*s: %.*s\r\n", 4, "Host", 9, "127.0.0.1");
+	SAME("Content-Length: %zu\r\n", (size_t)0);
+	/* the fallback: widths, hex, floats */
+	SAME("%5d|%-4s|%x|%08.3f", 42, "ab", 255u, 3.14159);
+	SAME("%02x%02x", 1u, 171u);
+	SAME("%lld%s%.*s%x", 7LL, "-", 2, "xyz", 16u);
+	/* long output goes past the 256-byte stack buffer of the fallback */
+	char big[400];
+	memset(big, 'q', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	SAME("%s", big);
+	SAME("%5s%s", "a", big);
+}
+
+static void test_caps(void)
+{
+	CASE("cap is sticky") {
+		struct buf b;
+		buf_init(&b, 8);
+		CHECK(buf_append(&b, "12345678", 8) == 0, "fits");
+		CHECK(buf_putc(&b, '9') == BUF_TOOBIG, "over");
+		CHECK(buf_append(&b, "x", 1) == BUF_TOOBIG && buf_len(&b) == 8, "sticky");
+		buf_reset(&b);
+		CHECK(buf_printf(&b, "%s", "123456789") == BUF_TOOBIG, "printf over");
+		buf_free(&b);
+	}
+	CASE("huge append refused") {
+		struct buf b;
+		buf_init(&b, 16);
+		CHECK(buf_append(&b, "x", SIZE_MAX) == BUF_TOOBIG, "SIZE_MAX");
+		buf_free(&b);
+	}
+	CASE("growth keeps data, consume and compact") {
+		struct buf b;
+		buf_init(&b, 1 << 20);
+		for (int i = 0; i < 10000; i++)
+			CHECK(buf_putc(&b, (char)('a' + i % 26)) == 0, "putc %d", i);
+		buf_consume(&b, 9990);
+		CHECK(buf_len(&b) == 10 && buf_data(&b)[0] == 'a' + 9990 % 26, "consumed");
+		buf_free(&b);
+	}
+}
+
+static void test_blocks(void)
+{
+	CASE("blocks round to powers of two and are reused") {
+		CHECK(blk_round(1) == 256 && blk_round(257) == 512 && blk_round(1 << 20) == 1 << 20, "round");
+		CHECK(blk_round((1 << 20) + 1) == (1 << 20) + 1, "past the cached range");
+		void *a = blk_alloc(4096);
+		CHECK(a != NULL, "alloc");
+		memset(a, 1, 4096);
+		blk_release(a, 4096);
+		void *b = blk_alloc(4096);
+#if !defined(__SANITIZE_ADDRESS__)
+		CHECK(a == b, "the cached block comes back");
+#endif
+		blk_release(b, 4096);
+		void *odd = blk_alloc(1000); /* not a class size: plain malloc/free */
+		CHECK(odd != NULL, "odd");
+		blk_release(odd, 1000);
+		blk_trim();
+	}
+}
+
+int main(void)
+{
+	test_printf();
+	test_caps();
+	test_blocks();
+	return t_done("buf");
+}
