@@ -46,6 +46,7 @@ struct exchange {
 	char fwd[1024];               /* upstream headers passed on to the client */
 	char model[256];              /* the client's model id */
 	char id[64];                  /* the id reported to the client */
+	int first_out;                /* the first stream event was written */
 	long long created;
 	/* translated mode */
 	struct anth_dec ad;
@@ -616,6 +617,8 @@ static int xl_event(struct exchange *x, const struct sse_ev *ev)
 
 static void x_done(void *ctx);
 
+enum { CHUNK_FLUSH_AT = 64 * 1024 };
+
 static void x_data(void *ctx, const char *p, size_t n)
 {
 	struct exchange *x = ctx;
@@ -643,8 +646,14 @@ static void x_data(void *ctx, const char *p, size_t n)
 			break;
 		}
 	}
-	if (x->s.c_stream || x->s.raw)
-		flush_chunk(x);
+	/* Events of one read go out together (x_batch), except the first
+	 * one, which is not kept waiting for the rest; a very long read is
+	 * written as it goes so the buffer stays small. */
+	if ((x->s.c_stream || x->s.raw) && buf_len(&x->chunk) &&
+	    (!x->first_out || buf_len(&x->chunk) >= CHUNK_FLUSH_AT)) {
+		flush_chunk(x); /* the first event goes out at once */
+		x->first_out = 1;
+	}
 	if (stop && x->u) {
 		/* The answer is complete (or broken): stop reading the upstream. */
 		up_abort(x->u);
@@ -783,7 +792,14 @@ static void x_fail(void *ctx, enum up_err e, const char *msg, int got_head)
 	x_free(x);
 }
 
-static const struct up_ops x_ops = { x_head, x_data, x_done, x_fail };
+static void x_batch(void *ctx)
+{
+	struct exchange *x = ctx;
+	if (x->s.c_stream || x->s.raw)
+		flush_chunk(x);
+}
+
+static const struct up_ops x_ops = { x_head, x_data, x_batch, x_done, x_fail };
 
 static void x_drained(void *p)
 {

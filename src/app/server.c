@@ -274,9 +274,15 @@ void client_stream_write(struct client *c, const char *p, size_t n)
 {
 	if (c->st == C_DEAD || n == 0)
 		return;
-	(void)buf_printf(&c->out, "%zx\r\n", n);
+	char head[24], *e = head + sizeof(head), *q = e - 2;
+	size_t v = n;
+	memcpy(q, "\r\n", 2);
+	do
+		*--q = "0123456789abcdef"[v & 15];
+	while (v >>= 4);
+	(void)buf_append(&c->out, q, (size_t)(e - q)); /* chunk-size in hex (RFC 9112 7.1) */
 	(void)buf_append(&c->out, p, n);
-	(void)buf_puts(&c->out, "\r\n");
+	(void)buf_append(&c->out, "\r\n", 2);
 	c->bytes_out += n;
 	client_flush(c, 1);
 }

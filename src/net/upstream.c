@@ -431,8 +431,22 @@ static int parse_head(struct upconn *u)
 	}
 }
 
+static int deliver_pieces(struct upconn *u, int eof, int *delivered);
+
 /* Deliver body bytes from u->in; 1 when the body is complete. */
 static int deliver_body(struct upconn *u, int eof)
+{
+	int delivered = 0;
+	int r = deliver_pieces(u, eof, &delivered);
+	if (r == 0 && delivered && u->ops && u->ops->batch) {
+		u->ops->batch(u->ctx);
+		if (u->st == U_DEAD)
+			return -1;
+	}
+	return r;
+}
+
+static int deliver_pieces(struct upconn *u, int eof, int *delivered)
 {
 	if (u->rf.no_body)
 		return 1;
@@ -444,6 +458,7 @@ static int deliver_body(struct upconn *u, int eof)
 			struct str d;
 			int r = http_chunked_feed(&u->ch, p, n, &used, &d);
 			if (r == HTTP_CHUNK_DATA) {
+				*delivered = 1;
 				u->ops->data(u->ctx, d.p, d.n);
 				if (u->st == U_DEAD)
 					return -1;
@@ -462,6 +477,7 @@ static int deliver_body(struct upconn *u, int eof)
 		} else if (u->rf.has_length) {
 			size_t k = n < u->left ? n : (size_t)u->left;
 			if (k) {
+				*delivered = 1;
 				u->ops->data(u->ctx, p, k);
 				if (u->st == U_DEAD)
 					return -1;
@@ -474,6 +490,7 @@ static int deliver_body(struct upconn *u, int eof)
 				return 1;
 			}
 		} else {
+			*delivered = 1;
 			u->ops->data(u->ctx, p, n);
 			if (u->st == U_DEAD)
 				return -1;

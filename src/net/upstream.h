@@ -42,6 +42,10 @@ struct up_ops {
 	void (*head)(void *ctx, const struct http_resp *r);
 	/* A decoded body piece. */
 	void (*data)(void *ctx, const char *p, size_t n);
+	/* Optional: the pieces of one read have all been delivered (a good
+	 * moment to write what they produced in one go). Not called when the
+	 * body completed or failed: done() or fail() follows instead. */
+	void (*batch)(void *ctx);
 	/* The body is complete. */
 	void (*done)(void *ctx);
 	/* The exchange failed; msg says why (no secrets). got_head says whether
