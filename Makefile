@@ -35,12 +35,14 @@ STD  := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 DEFS := -DAP_VERSION='"$(VERSION)"'
 
-REL_CFLAGS  := $(STD) $(WARN) $(DEFS) -O2 -ffunction-sections -fdata-sections -fno-plt
+# No C++ and no unwinding: the release build carries no .eh_frame tables.
+NO_UNWIND   := -fno-asynchronous-unwind-tables -fno-unwind-tables
+REL_CFLAGS  := $(STD) $(WARN) $(DEFS) -ffunction-sections -fdata-sections -fno-plt $(NO_UNWIND)
 REL_LDFLAGS := -static -s -Wl,--gc-sections
 DBG_CFLAGS  := $(STD) $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer
 SAN         := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-.PHONY: all run test asan fuzz size lint clean distclean bootstrap unit e2e sdk bench-tools
+.PHONY: all run test asan fuzz size lint clean distclean bootstrap unit e2e sdk bench-tools bench
 all: anthropic-proxy
 
 # ---- setup: packages, then the pinned vendor sources ------------------------
@@ -65,7 +67,7 @@ $(VENDOR): vendor/MANIFEST vendor/fetch.sh $(B)/.bootstrap-build
 $(B)/musl/bearssl/libbearssl.a: $(VENDOR)
 	@echo "  BEARSSL (musl)"
 	@$(MAKE) -s -C $(BEARSSL) BUILD=$(abspath $(B)/musl/bearssl) CC=$(MUSL_CC) LD=$(MUSL_CC) \
-		CFLAGS='-W -Wall -Os -ffunction-sections -fdata-sections' lib >/dev/null
+		CFLAGS='-W -Wall -Os -ffunction-sections -fdata-sections $(NO_UNWIND)' lib >/dev/null
 $(B)/host/bearssl/libbearssl.a: $(VENDOR)
 	@echo "  BEARSSL (host)"
 	@$(MAKE) -s -C $(BEARSSL) BUILD=$(abspath $(B)/host/bearssl) CC=$(HOST_CC) LD=$(HOST_CC) \
@@ -80,10 +82,18 @@ $(B)/gen/ca_roots.c: $(B)/musl/mkta
 
 # ---- the product ------------------------------------------------------------
 REL_OBJ := $(SRC:%.c=$(B)/musl/%.o) $(B)/musl/gen/ca_roots.o
+# Code that runs once per start, reload or command (config, YAML, CLI, DNS
+# setup, stats pages, the token estimator) is built for size; the request
+# path is built for speed.
+COLD_SRC := src/main.c src/app/config.c src/app/cli.c src/app/stats.c src/app/routes.c src/app/log.c \
+	src/lib/yaml.c src/lib/dnsmsg.c src/lib/url.c src/net/dns.c src/net/castore.c \
+	src/convert/tokest.c src/convert/json_merge.c
+$(COLD_SRC:%.c=$(B)/musl/%.o): OPT := -Os
+$(B)/musl/%.o: OPT ?= -O2
 $(B)/musl/%.o: %.c $(VENDOR)
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(MUSL_CC) $(REL_CFLAGS) $(INC) -MMD -MP -c -o $@ $<
+	@$(MUSL_CC) $(REL_CFLAGS) $(OPT) $(INC) -MMD -MP -c -o $@ $<
 $(B)/musl/gen/ca_roots.o: $(B)/gen/ca_roots.c
 	@mkdir -p $(dir $@)
 	@$(MUSL_CC) $(STD) -O2 $(INC) -c -o $@ $<
@@ -145,12 +155,22 @@ fuzz: $(FUZZ_BIN)
 			>fuzz_$$n.log 2>&1); then tail -40 $(B)/fuzz/fuzz_$$n.log; exit 1; fi; \
 		tail -1 $(B)/fuzz/fuzz_$$n.log; done
 
-# ---- benchmark kit (tools/bench; the full `make bench` run is work in progress) --
+# ---- benchmark kit (tools/bench) ----------------------------------------------
+# make bench                      the full run (~10 min): proxy vs nginx vs direct,
+#                                 table on stdout, $(B)/bench/results/{results.json,table.md}
+# make bench BENCH_ARGS=--quick   a smoke run (< 1 min); see tools/bench/run.py
+BENCH_ARGS ?=
 BENCH_BIN := $(B)/bench/mockup $(B)/bench/sseclient
 $(B)/bench/%: tools/bench/%.c $(B)/.bootstrap-build
 	@mkdir -p $(B)/bench
 	@$(MUSL_CC) -static -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $<
 bench-tools: $(BENCH_BIN)
+$(B)/.bootstrap-bench: tools/bootstrap $(B)/.bootstrap-build
+	@tools/bootstrap bench
+	@touch $@
+bench: anthropic-proxy bench-tools $(B)/.bootstrap-bench
+	@$(PYTHON) tools/bench/run.py --bin ./anthropic-proxy --tools $(B)/bench \
+		--out $(B)/bench/results $(BENCH_ARGS)
 
 lint:
 	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' $(SRC) tools/*.c tools/bench/*.c || \

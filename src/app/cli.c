@@ -121,13 +121,17 @@ static long uptime_s(long pid)
 		if (*q == ' ' && ++field == 22)
 			start = strtoull(q + 1, NULL, 10);
 	double up = 0;
+	char line[64], *end;
 	f = fopen("/proc/uptime", "r");
-	if (!f || fscanf(f, "%lf", &up) != 1) {
+	if (!f || !fgets(line, sizeof(line), f)) {
 		if (f)
 			fclose(f);
 		return -1;
 	}
 	fclose(f);
+	up = strtod(line, &end); /* no scanf: it would add 4 KB to the binary */
+	if (end == line)
+		return -1;
 	long hz = sysconf(_SC_CLK_TCK);
 	return hz > 0 ? (long)(up - (double)start / (double)hz) : -1;
 }

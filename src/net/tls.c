@@ -10,6 +10,50 @@
 
 static const char *alpn[] = { "http/1.1" };
 
+/* What the proxy offers: TLS 1.2 with forward secrecy and AEAD only, the
+ * suites every LLM API serves (and what a browser prefers). Leaving out
+ * BearSSL's CBC, CCM, 3DES, static-ECDH and RSA key exchange suites and TLS
+ * 1.0/1.1 (br_ssl_client_init_full offers them all) keeps ~90 KB of code
+ * out of the binary. Certificate chains may still be signed with SHA-1 up
+ * to SHA-512, RSA or ECDSA. */
+static void client_init(br_ssl_client_context *cc, br_x509_minimal_context *xc, const br_x509_trust_anchor *tas,
+                        size_t n)
+{
+	static const uint16_t suites[] = {
+		BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+		BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+		BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	};
+	static const struct {
+		int id;
+		const br_hash_class *hc;
+	} hashes[] = {
+		{ br_sha1_ID, &br_sha1_vtable },     { br_sha224_ID, &br_sha224_vtable },
+		{ br_sha256_ID, &br_sha256_vtable }, { br_sha384_ID, &br_sha384_vtable },
+		{ br_sha512_ID, &br_sha512_vtable },
+	};
+	br_ssl_client_zero(cc);
+	br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
+	br_x509_minimal_init(xc, &br_sha256_vtable, tas, n);
+	br_ssl_engine_set_suites(&cc->eng, suites, sizeof(suites) / sizeof(suites[0]));
+	br_ssl_engine_set_default_rsavrfy(&cc->eng);
+	br_ssl_engine_set_default_ecdsa(&cc->eng);
+	br_x509_minimal_set_rsa(xc, br_ssl_engine_get_rsavrfy(&cc->eng));
+	br_x509_minimal_set_ecdsa(xc, br_ssl_engine_get_ec(&cc->eng), br_ssl_engine_get_ecdsa(&cc->eng));
+	for (size_t i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++) {
+		br_ssl_engine_set_hash(&cc->eng, hashes[i].id, hashes[i].hc);
+		br_x509_minimal_set_hash(xc, hashes[i].id, hashes[i].hc);
+	}
+	br_ssl_engine_set_x509(&cc->eng, &xc->vtable);
+	br_ssl_engine_set_prf_sha256(&cc->eng, &br_tls12_sha256_prf);
+	br_ssl_engine_set_prf_sha384(&cc->eng, &br_tls12_sha384_prf);
+	br_ssl_engine_set_default_aes_gcm(&cc->eng);
+	br_ssl_engine_set_default_chapol(&cc->eng);
+}
+
 /* see tls.h */
 int tls_start(struct tls *t, const br_x509_trust_anchor *tas, size_t n, const char *server_name,
               const br_ssl_session_parameters *sess)
@@ -17,7 +61,7 @@ int tls_start(struct tls *t, const br_x509_trust_anchor *tas, size_t n, const ch
 	unsigned char seed[32];
 	t->eof = 0;
 	t->io_errno = 0;
-	br_ssl_client_init_full(&t->sc, &t->xc, tas, n);
+	client_init(&t->sc, &t->xc, tas, n);
 	br_ssl_engine_set_buffer(&t->sc.eng, t->iobuf, sizeof(t->iobuf), 1);
 	br_ssl_engine_set_protocol_names(&t->sc.eng, alpn, 1);
 	/* BearSSL seeds from /dev/urandom, which a minimal container may lack;
