@@ -65,11 +65,36 @@ static void on_signal(int sig)
 	errno = e;
 }
 
-/* Trust anchors: a PEM bundle from config / SSL_CERT_FILE, else the built-in roots. */
+/* Trust anchors: a PEM bundle from config / SSL_CERT_FILE, else the built-in
+ * roots. The bundle is read (and must hold a certificate) at start and on
+ * reload; it is decoded before the first TLS connection (decode_bundle). */
+static struct buf pending_pem;
+static char pending_path[1024];
+
+static int decode_bundle(char *msg, size_t msglen)
+{
+	struct castore s = { 0 };
+	int n = castore_add_pem(&s, buf_data(&pending_pem), buf_len(&pending_pem));
+	if (n <= 0) {
+		castore_free(&s);
+		snprintf(msg, msglen, "%s: %s", pending_path,
+		         n == 0 ? "no CA certificates found in this PEM file" : "malformed PEM CA bundle");
+		log_error("%s", msg);
+		return -1;
+	}
+	up_set_trust(s.ta, s.n);
+	castore_free(&runtime_cas);
+	runtime_cas = s;
+	buf_free(&pending_pem);
+	log_info("trusting %d CA certificates from %s", n, pending_path);
+	return 0;
+}
+
 static int load_trust(const struct config *cfg, char *err, size_t errlen)
 {
 	if (!cfg->ssl_cert_file) {
 		up_set_trust(ca_roots, ca_roots_count);
+		up_set_trust_loader(NULL);
 		return 0;
 	}
 	FILE *f = fopen(cfg->ssl_cert_file, "rb");
@@ -85,19 +110,16 @@ static int load_trust(const struct config *cfg, char *err, size_t errlen)
 		if (buf_append(&b, tmp, k))
 			break;
 	fclose(f);
-	struct castore s = { 0 };
-	int n = b.err ? -1 : castore_add_pem(&s, buf_data(&b), buf_len(&b));
-	buf_free(&b);
-	if (n <= 0) {
-		castore_free(&s);
+	if (b.err || !buf_cstr(&b) || !strstr(buf_data(&b), "-----BEGIN CERTIFICATE-----")) {
 		snprintf(err, errlen, "%s: %s", cfg->ssl_cert_file,
-		         n == 0 ? "no CA certificates found in this PEM file" : "malformed PEM CA bundle");
+		         b.err ? "too large or out of memory" : "no CA certificates found in this PEM file");
+		buf_free(&b);
 		return -1;
 	}
-	up_set_trust(s.ta, s.n);
-	castore_free(&runtime_cas);
-	runtime_cas = s;
-	log_info("trusting %d CA certificates from %s", n, cfg->ssl_cert_file);
+	buf_free(&pending_pem);
+	pending_pem = b;
+	str_copy(pending_path, sizeof(pending_path), str_cstr(cfg->ssl_cert_file));
+	up_set_trust_loader(decode_bundle);
 	return 0;
 }
 

@@ -773,9 +773,12 @@ int json_get(const struct json *j, int obj, const char *key)
 	for (c = 0; c < cnt && k + 1 < j->n; c++) {
 		const jsmntok_t *kt = &j->t[k].k;
 		/* keys are strings (validated); first byte decides most misses */
-		if (kt->end == kt->start ? !key[0]
-		    : (j->js[kt->start] == key[0] || j->js[kt->start] == '\\') &&
-		      json_key_eq(str_make(j->js + kt->start, (size_t)(kt->end - kt->start)), key))
+		const char *r = j->js + kt->start;
+		size_t rn = (size_t)(kt->end - kt->start), m = 0;
+		/* compare in place; an escape in the key takes the decoding path */
+		while (m < rn && r[m] == key[m] && key[m])
+			m++;
+		if (m == rn ? !key[m] : (r[m] == '\\' && json_key_eq(str_make(r, rn), key)))
 			found = k + 1;
 		k = j->t[k + 1].k.parent; /* past the value: see tok_new */
 	}
@@ -928,6 +931,23 @@ int json_escape(struct buf *out, const char *s, size_t n)
 
 	if (!s)
 		s = "";
+	/* short plain strings (keys, ids, names): one pass, written in place */
+	if (n <= 64 && buf_reserve(out, n + 2) == 0) {
+		char *d = out->p + out->len;
+		d[0] = '"';
+		for (i = 0; i < n; i++) {
+			unsigned char c = p[i];
+			if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+				break;
+			d[i + 1] = (char)c;
+		}
+		if (i == n) {
+			d[n + 1] = '"';
+			out->len += n + 2;
+			return 0;
+		}
+		i = 0;
+	}
 	buf_putc(out, '"');
 	while (i < n) {
 		unsigned char c;

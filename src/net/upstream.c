@@ -61,6 +61,8 @@ struct upconn {
 
 static const br_x509_trust_anchor *trust;
 static size_t ntrust;
+static int (*trust_loader)(char *msg, size_t msglen);
+static char trust_failed[300]; /* the loader's error, kept */
 static struct upconn *pool;
 static int npool, nactive;
 
@@ -74,6 +76,13 @@ static int sess_next;
 
 static void up_step(struct upconn *u, short rev);
 static void start_connect(struct upconn *u);
+
+/* see upstream.h */
+void up_set_trust_loader(int (*load)(char *msg, size_t msglen))
+{
+	trust_loader = load;
+	trust_failed[0] = 0;
+}
 
 /* see upstream.h */
 void up_set_trust(const br_x509_trust_anchor *ta, size_t n)
@@ -323,6 +332,16 @@ static void start_connect(struct upconn *u)
 static void connected(struct upconn *u)
 {
 	if (u->t.tls) {
+		if (trust_loader && !trust_failed[0]) {
+			if (trust_loader(trust_failed, sizeof(trust_failed)) == 0)
+				trust_loader = NULL;
+			else if (!trust_failed[0])
+				snprintf(trust_failed, sizeof(trust_failed), "cannot load the CA bundle");
+		}
+		if (trust_failed[0]) {
+			fail(u, UPE_TLS, trust_failed);
+			return;
+		}
 		struct sess *s = sess_find(&u->t);
 		u->tls = malloc(sizeof(*u->tls));
 		if (!u->tls || tls_start(u->tls, trust, ntrust, u->t.host, s ? &s->p : NULL)) {

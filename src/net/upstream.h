@@ -57,6 +57,12 @@ struct upconn;
 
 /* Set the trust anchors used for every new TLS connection. */
 void up_set_trust(const br_x509_trust_anchor *ta, size_t n);
+/* Or a loader run before the first TLS connection (decoding a PEM bundle
+ * costs ~40 ms, which a start should not pay when the upstreams are plain
+ * HTTP or the first TLS request is minutes away). It calls up_set_trust and
+ * returns 0, or -1 with why in msg (then every TLS connection fails with it).
+ * NULL clears it. */
+void up_set_trust_loader(int (*load)(char *msg, size_t msglen));
 /* Start an exchange. req is moved into the connection (the caller's buf is
  * left empty). head_request: the request is HEAD (no response body). Returns
  * NULL only when out of memory. Callbacks never run inside this call. */

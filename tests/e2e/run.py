@@ -753,6 +753,34 @@ def run_all(binary, tmp, sdk_dir):
         assert "trusted CA" in err_json(out)["message"], out
     check("TLS: without SSL_CERT_FILE the compiled-in roots reject the test CA", t_builtin_roots)
 
+    # ---- a CA bundle is read at start, decoded before the first TLS use -------
+    def t_bad_bundle():
+        nocert = os.path.join(tmp, "nocert.pem")
+        with open(nocert, "w") as f:
+            f.write("just text\n")
+        try:
+            Proxy(binary, tmp, "- {model_id: m, api_base: 'http://127.0.0.1:1', format: anthropic}\n", {},
+                  env={"SSL_CERT_FILE": nocert}, name="proxy-nocert")
+            raise AssertionError("started with a bundle holding no certificate")
+        except RuntimeError as e:
+            assert "no CA certificates found" in str(e), e
+        broken = os.path.join(tmp, "broken.pem")
+        with open(broken, "w") as f:
+            f.write("-----BEGIN CERTIFICATE-----\n%%%% not base64 %%%%\n-----END CERTIFICATE-----\n")
+        pb = Proxy(binary, tmp, "- {model_id: tls, model_name: text, api_base: 'https://localhost:%d', "
+                   "format: anthropic}\n" % tls_up.port, {}, env={"SSL_CERT_FILE": broken}, name="proxy-broken")
+        try:
+            for _ in range(2):  # the error is kept, not retried into a different one
+                st, _, out = post(pb.port, A, msg("tls"))
+                eq(st, 502, "status")
+                assert "malformed PEM CA bundle" in err_json(out)["message"], out
+            out = raw(pb.port, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            eq(status_of(out), 200, "still serving")
+        finally:
+            pb.stop()
+    check("TLS: a bundle without certificates stops the start; a malformed one fails TLS requests with why",
+          t_bad_bundle)
+
     # ---- first run: default files; env over config.json ----------------------
     def t_first_run():
         home = os.path.join(tmp, "fresh-home")
