@@ -25,8 +25,8 @@
 #define BLK_CACHE 1
 #endif
 
-enum { BLK_MIN_SHIFT = 8, BLK_MAX_SHIFT = 20, BLK_PER_CLASS = 16 };
-#define BLK_KEEP_BYTES ((size_t)4 << 20)
+enum { BLK_MIN_SHIFT = 8, BLK_MAX_SHIFT = 20, BLK_PER_CLASS = 64 };
+#define BLK_KEEP_BYTES ((size_t)16 << 20)
 
 struct blk_free { struct blk_free *next; };
 static struct blk_free *blk_list[BLK_MAX_SHIFT + 1];
@@ -142,8 +142,11 @@ int buf_reserve(struct buf *b, size_t add)
 	size_t ncap = b->cap ? b->cap : 256;
 	while (ncap < need)
 		ncap = ncap > ((size_t)-1) / 2 ? need : ncap * 2;
-	if (ncap > b->max + 1 && need <= b->max + 1)
-		ncap = b->max + 1; /* +1 leaves room for buf_cstr's NUL */
+	/* Past the cap only as far as a cached block size goes (small caps
+	 * round up and reuse blocks; a large one is not exceeded). +1 leaves
+	 * room for buf_cstr's NUL. */
+	if (ncap > b->max + 1 && need <= b->max + 1 && blk_round(b->max + 1) != ncap)
+		ncap = b->max + 1;
 	char *np = blk_alloc(ncap);
 	if (!np) {
 		b->err = BUF_NOMEM;
