@@ -175,11 +175,14 @@ int buf_append_slow(struct buf *b, const void *p, size_t n)
 }
 
 /* see buf.h */
-int buf_puts(struct buf *b, const char *s)
-{
-	return buf_append(b, s, strlen(s));
-}
 
+
+
+/* see buf.h */
+int buf_putn(struct buf *b, const char *s, size_t n)
+{
+	return buf_append(b, s, n);
+}
 
 /* see buf.h */
 int buf_appendstr(struct buf *b, struct str s)

@@ -41,7 +41,13 @@ static inline int buf_append(struct buf *b, const void *p, size_t n)
 	}
 	return buf_append_slow(b, p, n);
 }
-int buf_puts(struct buf *b, const char *s);
+/* buf_append out of line (small call sites); buf_puts is inline only so a
+ * literal's length is a constant. */
+int buf_putn(struct buf *b, const char *s, size_t n);
+static inline int buf_puts(struct buf *b, const char *s)
+{
+	return buf_putn(b, s, __builtin_strlen(s));
+}
 static inline int buf_putc(struct buf *b, char c)
 {
 	if (!b->err && b->cap > b->len && b->len - b->off < b->max) {

@@ -1112,10 +1112,7 @@ void jw_keyn(struct jw *w, const char *k, size_t n)
 }
 
 /* see json.h */
-void jw_key(struct jw *w, const char *k)
-{
-	jw_keyn(w, k, k ? strlen(k) : 0);
-}
+
 
 /* see json.h */
 void jw_strn(struct jw *w, const char *s, size_t n)
@@ -1132,13 +1129,7 @@ void jw_strn(struct jw *w, const char *s, size_t n)
 }
 
 /* see json.h */
-void jw_str(struct jw *w, const char *s)
-{
-	if (!s)
-		jw_null(w);
-	else
-		jw_strn(w, s, strlen(s));
-}
+
 
 /* see json.h */
 void jw_int(struct jw *w, long long v)

@@ -190,18 +190,28 @@ void jw_obj(struct jw *w);
 void jw_arr(struct jw *w);
 void jw_end_obj(struct jw *w);
 void jw_end_arr(struct jw *w);
-/* The next value belongs to this key (escaped as needed). */
-void jw_key(struct jw *w, const char *k);
 void jw_keyn(struct jw *w, const char *k, size_t n);
-/* A string value; jw_str(w, NULL) writes null. */
-void jw_str(struct jw *w, const char *s);
 void jw_strn(struct jw *w, const char *s, size_t n);
+void jw_null(struct jw *w);
+/* The next value belongs to this key (escaped as needed); inline so a
+ * literal key's length is a constant. */
+static inline void jw_key(struct jw *w, const char *k)
+{
+	jw_keyn(w, k, k ? __builtin_strlen(k) : 0);
+}
+/* A string value; jw_str(w, NULL) writes null. */
+static inline void jw_str(struct jw *w, const char *s)
+{
+	if (!s)
+		jw_null(w);
+	else
+		jw_strn(w, s, __builtin_strlen(s));
+}
 void jw_int(struct jw *w, long long v);
 /* Shortest of %.15g/%.17g that reads back exactly; NaN and infinities are
  * not JSON and are written as null. */
 void jw_double(struct jw *w, double v);
 void jw_bool(struct jw *w, int v);
-void jw_null(struct jw *w);
 /* A pre-serialized value copied verbatim (the caller vouches for it). */
 void jw_raw(struct jw *w, const char *s, size_t n);
 /* 0 if one complete top-level value was written without error, else the

@@ -2,6 +2,10 @@
  * 9.2.6 "Interpreting an event stream". */
 #include "sse.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <string.h>
 
 /* An empty span that is still a valid pointer, so callers may memcmp it. */
@@ -167,6 +171,24 @@ static int sse_line(struct sse *p, const char *l, size_t n, int inp, struct sse_
 	return SSE_NEED;
 }
 
+/* The first CR or LF in b[i..n), or n: 16 bytes a step with SSE2. */
+static size_t find_eol(const char *b, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	while (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, lf)));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < n && b[i] != '\n' && b[i] != '\r')
+		i++;
+	return i;
+}
+
 /* see sse.h */
 int sse_feed(struct sse *p, const char *b, size_t n, size_t *used, struct sse_ev *ev)
 {
@@ -206,9 +228,7 @@ int sse_feed(struct sse *p, const char *b, size_t n, size_t *used, struct sse_ev
 				continue;
 			}
 		}
-		size_t e = i;
-		while (e < n && b[e] != '\n' && b[e] != '\r')
-			e++;
+		size_t e = find_eol(b, i, n);
 		if (e == n) {
 			/* A partial line: keep it until its end arrives. */
 			if (p->skip) {
