@@ -38,7 +38,7 @@ DEFS := -DAP_VERSION='"$(VERSION)"'
 # No C++ and no unwinding: the release build carries no .eh_frame tables.
 NO_UNWIND   := -fno-asynchronous-unwind-tables -fno-unwind-tables
 REL_CFLAGS  := $(STD) $(WARN) $(DEFS) -ffunction-sections -fdata-sections -fno-plt $(NO_UNWIND)
-REL_LDFLAGS := -static -s -Wl,--gc-sections
+REL_LDFLAGS := -static -s -Wl,--gc-sections -Wl,-z,noseparate-code
 DBG_CFLAGS  := $(STD) $(WARN) $(DEFS) -O1 -g -fno-omit-frame-pointer
 SAN         := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 

@@ -188,10 +188,14 @@ static char *read_file(const char *path, size_t *len)
 	if (fd < 0)
 		return NULL;
 	struct buf b;
+	struct stat st;
+	/* room for the whole file plus the read that sees EOF: one allocation */
+	size_t want = fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < FILE_MAX ? (size_t)st.st_size + 1 : 65536;
 	buf_init(&b, FILE_MAX);
 	for (;;) {
 		size_t avail;
-		char *p = buf_space(&b, 65536, &avail);
+		char *p = buf_space(&b, want, &avail);
+		want = 65536;
 		if (!p) {
 			close(fd);
 			buf_free(&b);

@@ -125,7 +125,7 @@ static char *slurp(const char *path, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	size_t cap = 8192, n = 0;
+	size_t cap = 4000, n = 0; /* under musl's mmap threshold for a typical hosts file */
 	char *s = malloc(cap + 1);
 	while (s) {
 		if (n == cap) {
@@ -154,29 +154,23 @@ static char *slurp(const char *path, size_t *len)
 	return s;
 }
 
-/* see dns.h */
-int dns_setup(char *const *list, size_t n, char *err, size_t errlen)
+/* The system's files (/etc/resolv.conf unless dns_servers is set, and
+ * /etc/hosts) are read before the first name lookup, not at start: an
+ * upstream given by IP address never needs them. */
+static int sys_pending, resolv_pending;
+
+static void load_system(void)
 {
 	struct server sv[MAX_SERVERS];
-	int nsv = 0;
-	int tmo = 5, att = 2;
-	if (n) {
-		for (size_t i = 0; i < n && nsv < MAX_SERVERS; i++) {
-			if (parse_server(list[i], &sv[nsv])) {
-				snprintf(err, errlen, "dns_servers: '%s' is not an IP address with an optional :port", list[i]);
-				return -1;
-			}
-			nsv++;
-		}
-	} else {
+	int nsv = 0, tmo = 5, att = 2;
+	sys_pending = 0;
+	if (resolv_pending) {
 		size_t len;
 		char *rc = slurp("/etc/resolv.conf", &len);
 		if (rc) {
 			struct dns_addr a[MAX_SERVERS];
 			int k = dns_resolv_parse(rc, len, a, MAX_SERVERS, &tmo, &att);
 			for (int i = 0; i < k; i++) {
-				char ip[INET6_ADDRSTRLEN];
-				inet_ntop(a[i].family, a[i].a, ip, sizeof(ip));
 				struct server *s = &sv[nsv];
 				memset(s, 0, sizeof(*s));
 				if (a[i].family == AF_INET) {
@@ -200,13 +194,36 @@ int dns_setup(char *const *list, size_t n, char *err, size_t errlen)
 			parse_server("127.0.0.1", &sv[0]);
 			nsv = 1;
 		}
+		memcpy(servers, sv, sizeof(sv));
+		nservers = nsv;
+		try_timeout_ms = (tmo > 0 && tmo <= 30 ? tmo : 5) * 1000;
+		attempts = att > 0 && att <= 5 ? att : 2;
+		resolv_pending = 0;
 	}
-	memcpy(servers, sv, sizeof(sv));
-	nservers = nsv;
-	try_timeout_ms = (tmo > 0 && tmo <= 30 ? tmo : 5) * 1000;
-	attempts = att > 0 && att <= 5 ? att : 2;
 	free(hosts_text);
 	hosts_text = slurp("/etc/hosts", &hosts_len);
+}
+
+/* see dns.h */
+int dns_setup(char *const *list, size_t n, char *err, size_t errlen)
+{
+	struct server sv[MAX_SERVERS];
+	int nsv = 0;
+	for (size_t i = 0; i < n && nsv < MAX_SERVERS; i++) {
+		if (parse_server(list[i], &sv[nsv])) {
+			snprintf(err, errlen, "dns_servers: '%s' is not an IP address with an optional :port", list[i]);
+			return -1;
+		}
+		nsv++;
+	}
+	if (n) {
+		memcpy(servers, sv, sizeof(sv));
+		nservers = nsv;
+		try_timeout_ms = 5000;
+		attempts = 2;
+	}
+	resolv_pending = n == 0;
+	sys_pending = 1;
 	ncache = 0;
 	return 0;
 }
@@ -431,6 +448,8 @@ struct dns_q *dns_lookup(const char *host, dns_cb *cb, void *arg)
 		return immediate(cb, arg, NULL, a, 1);
 	if (hl == 0 || hl >= NAME_MAX_LEN)
 		return immediate(cb, arg, "invalid host name", NULL, 0);
+	if (sys_pending)
+		load_system();
 	if (hosts_text && (n = dns_hosts_lookup(hosts_text, hosts_len, host, a, DNS_MAX_ADDRS)) > 0)
 		return immediate(cb, arg, NULL, a, (size_t)n);
 	const struct cached *c = cache_get(host);
