@@ -28,9 +28,12 @@ _Static_assert(sizeof(struct json_tok) == sizeof(jsmntok_t), "json_tok must wrap
 
 /* ---- shared byte-level helpers --------------------------------------------- */
 
-static size_t skip_ws(const char *s, size_t n, size_t i)
+static inline size_t skip_ws(const char *s, size_t n, size_t i)
 {
-	/* RFC 8259 section 2: only these four are whitespace. */
+	/* RFC 8259 section 2: only these four are whitespace. Compact JSON
+	 * has none: one compare decides. */
+	if (i < n && (unsigned char)s[i] > ' ')
+		return i;
 	while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t'))
 		i++;
 	return i;
@@ -344,11 +347,9 @@ struct scan {
 };
 
 /* Room for token number sc->ntok; grows the block by doubling. */
-static int tok_room(struct scan *sc)
+static int tok_grow(struct scan *sc)
 {
 	size_t need = (sc->ntok + 1) * sizeof(jsmntok_t);
-	if (need <= sc->tbytes)
-		return 0;
 	if (sc->ntok >= JSON_MAX_TOKENS)
 		return -1;
 	size_t nb = blk_round(need > sc->tbytes * 2 ? need : sc->tbytes * 2);
@@ -365,9 +366,9 @@ static int tok_room(struct scan *sc)
 
 /* A new token (jsmn's layout); parent holds the index past its subtree,
  * filled in when the subtree ends (see json_skip). */
-static jsmntok_t *tok_new(struct scan *sc, jsmntype_t type, size_t start)
+static inline jsmntok_t *tok_new(struct scan *sc, jsmntype_t type, size_t start)
 {
-	if (tok_room(sc))
+	if ((sc->ntok + 1) * sizeof(jsmntok_t) > sc->tbytes && tok_grow(sc))
 		return NULL;
 	jsmntok_t *t = &sc->t[sc->ntok];
 	t->type = type;
