@@ -4,11 +4,11 @@
 #include <string.h>
 
 /* tchar, RFC 9110 §5.6.2. */
-static int is_tchar(unsigned char c)
+static inline int is_tchar(unsigned char c)
 {
-	if (((c | 32) >= 'a' && (c | 32) <= 'z') || (c >= '0' && c <= '9'))
-		return 1;
-	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	/* ALPHA / DIGIT / "!#$%&'*+-.^_`|~" as a bitmap of the 128 ASCII codes */
+	static const unsigned long long bits[2] = { 0x03ff6cfa00000000ull, 0x57ffffffc7fffffeull };
+	return c < 128 && (bits[c >> 6] >> (c & 63) & 1);
 }
 
 /* field-vchar / SP / HTAB / obs-text, RFC 9110 §5.5: every CTL but HTAB is out. */
