@@ -218,6 +218,33 @@ static inline size_t plain_run(const char *s, size_t n)
 	return i;
 }
 
+/* Keys and most values are short plain strings: when the closing quote is
+ * the first special byte of the 16 after the opening one, step past it here
+ * (1) without the call; else 0 and scan_string does the work. */
+static inline int short_string(const char *s, size_t n, size_t *pos)
+{
+#if defined(__SSE2__)
+	size_t i = *pos + 1;
+	if (n - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+		                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+		                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		if (mask) {
+			size_t k = i + (size_t)__builtin_ctz(mask);
+			if (s[k] == '"') {
+				*pos = k + 1;
+				return 1;
+			}
+		}
+	}
+#else
+	(void)s, (void)n, (void)pos;
+#endif
+	return 0;
+}
+
 static int scan_string(const char *s, size_t n, size_t *pos)
 {
 	size_t i = *pos + 1;
@@ -436,7 +463,7 @@ static int scan_doc(const char *s, size_t n, int top, struct scan *sc, size_t *e
 				break;
 			}
 			if (c == '"') {
-				if (scan_string(s, n, &i))
+				if (!short_string(s, n, &i) && scan_string(s, n, &i))
 					goto bad;
 				if (t)
 					t->end = (int)i - 1;
@@ -507,7 +534,7 @@ static int scan_doc(const char *s, size_t n, int top, struct scan *sc, size_t *e
 					goto bad;
 				t->size = 1; /* jsmn: a key's child is its value */
 			}
-			if (scan_string(s, n, &i))
+			if (!short_string(s, n, &i) && scan_string(s, n, &i))
 				goto bad;
 			if (sc->t)
 				sc->t[sc->ntok].end = (int)i - 1;
