@@ -43,6 +43,7 @@ struct client {
 	struct buf out;             /* response bytes not yet written */
 	size_t last_len;
 	size_t head_len;
+	const char *head_at;       /* where c->in's data was when the head was parsed */
 	struct http_req req;
 	struct http_framing fr;
 	struct http_chunked ch;
@@ -452,9 +453,10 @@ static void reject(struct client *c, int status, const char *msg)
 
 static void dispatch(struct client *c, struct str body)
 {
-	/* Reading the body may have moved c->in: parse the head again so the
-	 * spans handlers see point at the bytes where they are now. */
-	if (http_parse_request(buf_data(&c->in), c->head_len, 0, &c->req) != (int)c->head_len) {
+	/* Reading the body may have moved c->in: then parse the head again so
+	 * the spans handlers see point at the bytes where they are now. */
+	if (buf_data(&c->in) != c->head_at &&
+	    http_parse_request(buf_data(&c->in), c->head_len, 0, &c->req) != (int)c->head_len) {
 		reject(c, 400, "malformed HTTP request");
 		return;
 	}
@@ -498,6 +500,7 @@ static void process(struct client *c)
 			return;
 		}
 		c->head_len = (size_t)n;
+		c->head_at = buf_data(&c->in);
 		c->last_len = 0;
 		c->r.t_start = loop_now();
 		/* What must outlive c->req's spans (reading the body moves c->in). */
