@@ -249,6 +249,32 @@ static int scan_string(const char *s, size_t n, size_t *pos)
 {
 	size_t i = *pos + 1;
 	for (;;) {
+#if defined(__SSE2__)
+		/* 16 bytes a step; the closing quote and the one-letter escapes
+		 * (most of them: \n \" \\) are handled without leaving the loop */
+		while (n - i >= 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+			                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+			unsigned mask = (unsigned)_mm_movemask_epi8(m);
+			if (!mask) {
+				i += 16;
+				continue;
+			}
+			i += (size_t)__builtin_ctz(mask);
+			if (s[i] == '"') {
+				*pos = i + 1;
+				return 0;
+			}
+			if (s[i] != '\\' || i + 1 >= n)
+				break;
+			char e = s[i + 1];
+			if (!(e == 'n' || e == '"' || e == '\\' || e == 't' || e == 'r' || e == '/' || e == 'b' || e == 'f'))
+				break;
+			i += 2;
+		}
+#endif
 		/* the common case: a run of printable ASCII */
 		i += plain_run(s + i, n - i);
 		while (i < n) {
