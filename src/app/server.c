@@ -310,6 +310,9 @@ static void free_client(void *arg)
 	buf_free(&c->in);
 	buf_free(&c->body);
 	buf_free(&c->out);
+	/* Nobody connected: hand the block cache back (RSS returns to idle). */
+	if (nclients == 0 && nrefusing == 0)
+		blk_trim();
 	free(c);
 }
 

@@ -78,7 +78,7 @@ char *buf_cstr(struct buf *b);
 /* Raw blocks for buffers and token arrays: sizes that blk_round() returns
  * are kept on free lists when released (bounded), others go to malloc/free.
  * blk_release() must get the size that was allocated. blk_trim() frees the
- * cache (idle time, shutdown). */
+ * cache (the server calls it when its last client disconnects). */
 size_t blk_round(size_t n);
 void *blk_alloc(size_t n);
 void blk_release(void *p, size_t n);
