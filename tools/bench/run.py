@@ -52,6 +52,10 @@ Scenarios (--only takes these names; the order of a run is fixed)
   large   the ~100 KB request at c=8, the same figures.
   stream  one 200-chunk stream at a time, 200 of them (sseclient -c1 -n200
           -k): ttfb p50, first event p50/p99, total p50, CPU per stream.
+  paced   the same 200-chunk stream with the mock pacing events 1 ms apart,
+          as a model streams (10 streams; 3 with --quick): every event is
+          its own read and write on every path. First event, total, CPU per
+          stream; informational, no bar.
   chunks  200-chunk streams at c=32 (sseclient -c32 -n640 -k): events/s,
           CPU per stream.
   slow    1,000 concurrent slow streams (50 chunks, 20 ms apart: ~1 s each;
@@ -123,13 +127,14 @@ POST_LUA = os.path.join(HERE, "post.lua")
 GEN_CORPUS = os.path.join(HERE, "gen_corpus.py")
 NGINX_CONF_IN = os.path.join(HERE, "nginx.conf.in")
 
-SCENARIO_ORDER = ["size", "cold", "rss", "small", "large", "stream", "chunks", "slow", "det"]
-NEEDS_SERVERS = {"rss", "small", "large", "stream", "chunks", "slow"}
+SCENARIO_ORDER = ["size", "cold", "rss", "small", "large", "stream", "paced", "chunks", "slow", "det"]
+NEEDS_SERVERS = {"rss", "small", "large", "stream", "paced", "chunks", "slow"}
 
 # One model id per mock behaviour; the proxy gets the knobs as extra_headers.
 MODELS = {
     "plain": ("bench-model", {}),
     "stream200": ("bench-stream200", {"chunks": 200}),
+    "paced200": ("bench-paced200", {"chunks": 200, "delay_ms": 1}),
     "slow": ("bench-slow", {"chunks": 50, "delay_ms": 20}),
 }
 API_HEADERS = ["x-api-key: bench", "anthropic-version: 2023-06-01"]
@@ -953,6 +958,24 @@ def scen_stream(lab, res):
     res.row("stream", label + ": server CPU per stream", "µs", m("cpu_us"), kind="rel", bar=BAR_CPU)
 
 
+def scen_paced(lab, res):
+    """The 200-chunk stream again, the mock pacing its events 1 ms apart as a
+    model does, so every event is its own read and write on every path (the
+    bar's stream arrives in one read). Informational: no bar of its own."""
+    names = [t.name for t in lab.targets]
+    label = "200-chunk stream paced 1 ms, c=1"
+    n = 3 if lab.duration < 2 else 10
+    for rep, t, d in interleaved(lab, lab.reps, lambda t: sse_measure(
+            lab, t, "paced200", "small", 1, n)):
+        res.record("paced", label, t.name, d)
+        log("  paced rep %d %-6s first event p50 %.3f ms total p50 %.1f ms cpu %s µs/stream"
+            % (rep + 1, t.name, d["first_event_p50_ms"], d["total_p50_ms"], fmt(d.get("cpu_us"))))
+    m = lambda k: res.meds("paced", label, k, names)
+    res.row("paced", label + ": first event p50", "ms", m("first_event_p50_ms"), kind="lat")
+    res.row("paced", label + ": total p50", "ms", m("total_p50_ms"), kind="lat")
+    res.row("paced", label + ": server CPU per stream", "µs", m("cpu_us"), kind="rel")
+
+
 def scen_chunks(lab, res):
     names = [t.name for t in lab.targets]
     label = "200-chunk streams, c=32"
@@ -1115,7 +1138,8 @@ def scen_det(lab, res):
 
 
 SCENARIOS = {"size": scen_size, "cold": scen_cold, "rss": scen_rss, "small": scen_small,
-             "large": scen_large, "stream": scen_stream, "chunks": scen_chunks, "slow": scen_slow,
+             "large": scen_large, "stream": scen_stream, "paced": scen_paced, "chunks": scen_chunks,
+             "slow": scen_slow,
              "det": scen_det}
 
 
