@@ -494,6 +494,39 @@ static const struct {
 	{ __LINE__, S("\x80" "abc\xc3\xa9"), S("\"\\ufffdabc\xc3\xa9\"") },
 };
 
+/* json_pick agrees with json_get key for key, on plain, escaped and
+ * duplicate keys. */
+static void test_pick(void)
+{
+	static const char doc[] = "{\"a\":1,\"content\":2,\"\\u0063ontent\":3,\"ab\":4,\"b\":[5],"
+	                          "\"a\":6,\"x\\\"y\":7,\"\":8,\"reasoning\":{\"c\":9}}";
+	static const char *const keys[] = { "a", "content", "ab", "b", "missing", "", "reasoning", "c", "conten",
+	                                    "contents" };
+	enum { NK = sizeof(keys) / sizeof(keys[0]) };
+	struct json j;
+	int out[NK];
+	CASE("json_pick: one pass, same answers as json_get") {
+		CHECK(json_parse(&j, doc, sizeof(doc) - 1) == 0, "parse");
+		json_pick(&j, 0, keys, NK, out);
+		for (int k = 0; k < NK; k++)
+			CHECK(out[k] == json_get(&j, 0, keys[k]), "key '%s': pick %d get %d", keys[k], out[k],
+			      json_get(&j, 0, keys[k]));
+		CHECK(json_str_eq(&j, out[0] - 1, "a") && json_raw(&j, out[0]).p[0] == '6', "last a wins");
+		CHECK(json_raw(&j, out[1]).p[0] == '3', "escaped spelling, later, wins");
+		CHECK(out[4] == -1 && out[7] == -1 && out[8] == -1 && out[9] == -1, "absent keys");
+		CHECK(json_raw(&j, out[5]).p[0] == '8', "empty key");
+		static const char *const twice[] = { "a", "a" };
+		json_pick(&j, 0, twice, 2, out);
+		CHECK(out[0] == out[1] && out[0] == json_get(&j, 0, "a"), "a key asked for twice");
+		int arr = json_get(&j, 0, "b");
+		json_pick(&j, arr, keys, 2, out);
+		CHECK(out[0] == -1 && out[1] == -1, "not an object");
+		json_pick(&j, 9999, keys, 2, out);
+		CHECK(out[0] == -1 && out[1] == -1, "bad index");
+		json_free(&j);
+	}
+}
+
 static void test_strings(void)
 {
 	struct buf b;
@@ -915,6 +948,7 @@ int main(void)
 	test_scan_tables();
 	test_members();
 	test_jsmn();
+	test_pick();
 	test_strings();
 	test_writer();
 	test_edits();

@@ -632,15 +632,21 @@ static int reasoning_tok(const struct json *j, int obj)
 	return json_get(j, obj, "reasoning");
 }
 
+/* One stream chunk. Members are picked in one pass per object (json_pick):
+ * this runs for every event of every stream. */
 static int chunk(struct oai_dec *d, struct out *o, const struct json *j)
 {
-	int e = json_get(j, 0, "error"), id = json_get(j, 0, "id"), ch, c = -1, delta_t, tc;
-	if (e >= 0 && !json_is_null(j, e))
-		return error_member(d, o, j, e);
-	on_usage(d, j, json_get(j, 0, "usage"));
-	if (!d->started && start(d, o, json_is_str(j, id) ? json_raw(j, id) : STR_NULL))
+	static const char *const top_keys[] = { "error", "id", "usage", "choices" };
+	static const char *const choice_keys[] = { "delta", "finish_reason" };
+	static const char *const delta_keys[] = { "reasoning_content", "reasoning", "content", "refusal", "tool_calls" };
+	int top[4], cv[2], dv[5], ch, c = -1, tc;
+	json_pick(j, 0, top_keys, 4, top);
+	if (top[0] >= 0 && !json_is_null(j, top[0]))
+		return error_member(d, o, j, top[0]);
+	on_usage(d, j, top[2]);
+	if (!d->started && start(d, o, json_is_str(j, top[1]) ? json_raw(j, top[1]) : STR_NULL))
 		return -1;
-	ch = json_get(j, 0, "choices");
+	ch = top[3];
 	for (int k = ch + 1, n = 0; json_is_arr(j, ch) && n < json_count(j, ch); n++, k = json_skip(j, k)) {
 		long long idx = 0;
 		int it = json_get(j, k, "index");
@@ -651,19 +657,21 @@ static int chunk(struct oai_dec *d, struct out *o, const struct json *j)
 	}
 	if (c < 0)
 		return 0;
-	delta_t = json_get(j, c, "delta");
-	if (json_is_obj(j, delta_t)) {
-		if (text_tok(d, o, j, reasoning_tok(j, delta_t), OPEN_THINKING) ||
-		    content_tok(d, o, j, json_get(j, delta_t, "content")) ||
-		    text_tok(d, o, j, json_get(j, delta_t, "refusal"), OPEN_TEXT))
+	json_pick(j, c, choice_keys, 2, cv);
+	if (json_is_obj(j, cv[0])) {
+		json_pick(j, cv[0], delta_keys, 5, dv);
+		/* reasoning_content (DeepSeek), else reasoning (OpenRouter and others) */
+		int rt = json_is_str(j, dv[0]) && json_raw(j, dv[0]).n ? dv[0] : dv[1];
+		if (text_tok(d, o, j, rt, OPEN_THINKING) || content_tok(d, o, j, dv[2]) ||
+		    text_tok(d, o, j, dv[3], OPEN_TEXT))
 			return -1;
-		tc = json_get(j, delta_t, "tool_calls");
+		tc = dv[4];
 		for (int k = tc + 1, n = 0; json_is_arr(j, tc) && n < json_count(j, tc); n++, k = json_skip(j, k))
 			if (tool_tok(d, o, j, k, 0, 0))
 				return -1;
 	}
-	if (json_is_str(j, json_get(j, c, "finish_reason")))
-		d->finish = finish_of(j, json_get(j, c, "finish_reason"));
+	if (json_is_str(j, cv[1]))
+		d->finish = finish_of(j, cv[1]);
 	return 0;
 }
 

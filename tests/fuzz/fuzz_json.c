@@ -179,6 +179,27 @@ static void check_tokens(const struct json *j, const struct json_member *m, size
 		if (total <= MAXM && (json_span(j, v).p != f->value.p))
 			abort();
 	}
+	/* json_pick answers as json_get, for up to JSON_PICK_MAX of the keys */
+	{
+		char kbuf[JSON_PICK_MAX][64];
+		const char *keys[JSON_PICK_MAX];
+		int nk = 0, out[JSON_PICK_MAX];
+		for (size_t c = 0; c < total && c < MAXM && nk < JSON_PICK_MAX; c++) {
+			buf_reset(&u);
+			if (json_unescape(m[c].key, &u) || buf_len(&u) >= sizeof(kbuf[0]) ||
+			    memchr(buf_data(&u) ? buf_data(&u) : "", '\\', buf_len(&u)) ||
+			    memchr(buf_data(&u) ? buf_data(&u) : "", 0, buf_len(&u)))
+				continue;
+			memcpy(kbuf[nk], buf_data(&u) ? buf_data(&u) : "", buf_len(&u));
+			kbuf[nk][buf_len(&u)] = 0;
+			keys[nk] = kbuf[nk];
+			nk++;
+		}
+		json_pick(j, 0, keys, nk, out);
+		for (int w = 0; w < nk; w++)
+			if (out[w] != json_get(j, 0, keys[w]))
+				abort();
+	}
 	/* every string decodes; numbers convert without trouble */
 	for (int t = 0; t < j->n; t++) {
 		if (json_is_str(j, t)) {
