@@ -843,28 +843,24 @@ int json_get(const struct json *j, int obj, const char *key)
 void json_pick(const struct json *j, int obj, const char *const *keys, int nkeys, int *out)
 {
 	const jsmntok_t *t = tok(j, obj);
-	size_t len[JSON_PICK_MAX];
 	int k = obj + 1;
 	if (nkeys > JSON_PICK_MAX)
 		nkeys = JSON_PICK_MAX;
-	for (int w = 0; w < nkeys; w++) {
+	for (int w = 0; w < nkeys; w++)
 		out[w] = -1;
-		len[w] = strlen(keys[w]);
-	}
 	if (!t || t->type != JSMN_OBJECT)
 		return;
 	for (int c = 0; c < t->size && k + 1 < j->n; c++, k = j->t[k + 1].k.parent) {
 		const jsmntok_t *kt = &j->t[k].k;
 		struct str raw = str_make(j->js + kt->start, (size_t)(kt->end - kt->start));
-		int esc = -1; /* does the raw key hold an escape: found out when needed */
 		for (int w = 0; w < nkeys; w++) {
-			/* same length and bytes (a raw key with an escape is longer
-			 * than its text), or an escaped spelling of it */
-			int hit = raw.n == len[w] ? !memcmp(raw.p, keys[w], raw.n)
-			          : raw.n > len[w] && (raw.p[0] == keys[w][0] || raw.p[0] == '\\') &&
-			            (esc < 0 ? (esc = memchr(raw.p, '\\', raw.n) != NULL) : esc) &&
-			            json_key_eq(raw, keys[w]);
-			if (hit)
+			/* compare in place (most keys differ in the first byte); an
+			 * escape where they part takes the decoding path */
+			const char *key = keys[w];
+			size_t m = 0;
+			while (m < raw.n && raw.p[m] == key[m] && key[m])
+				m++;
+			if (m == raw.n ? !key[m] : raw.p[m] == '\\' && json_key_eq(raw, key))
 				out[w] = k + 1; /* a later duplicate wins, as json_get */
 		}
 	}

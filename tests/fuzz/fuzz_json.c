@@ -187,7 +187,6 @@ static void check_tokens(const struct json *j, const struct json_member *m, size
 		for (size_t c = 0; c < total && c < MAXM && nk < JSON_PICK_MAX; c++) {
 			buf_reset(&u);
 			if (json_unescape(m[c].key, &u) || buf_len(&u) >= sizeof(kbuf[0]) ||
-			    memchr(buf_data(&u) ? buf_data(&u) : "", '\\', buf_len(&u)) ||
 			    memchr(buf_data(&u) ? buf_data(&u) : "", 0, buf_len(&u)))
 				continue;
 			memcpy(kbuf[nk], buf_data(&u) ? buf_data(&u) : "", buf_len(&u));
