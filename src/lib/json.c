@@ -434,12 +434,14 @@ static inline jsmntok_t *tok_new(struct scan *sc, jsmntype_t type, size_t start)
 
 /* The whole-document validator. An explicit stack of container kinds (one
  * bit per level) replaces recursion, so hostile nesting costs 64 bytes. */
-static int scan_doc(const char *s, size_t n, int top, struct scan *sc, size_t *err_off)
+static inline __attribute__((always_inline)) int scan_core(const char *s, size_t n, int top, struct scan *sc,
+                                                           size_t *err_off, const int emit)
 {
 	enum { ST_VALUE, ST_AFTER, ST_KEY } st = ST_VALUE;
 	unsigned char stk[JSON_MAX_DEPTH / 8] = { 0 }; /* bit d: level d+1 is an object */
 	int ctok[JSON_MAX_DEPTH];  /* with sc->t: the token of each open container */
 	size_t depth = 0, vstart = 0, i, ks;
+	int obj = 0;               /* the innermost open container is an object */
 	struct str key = STR_NULL;
 	jsmntok_t *t;
 	char c;
@@ -457,9 +459,9 @@ static int scan_doc(const char *s, size_t n, int top, struct scan *sc, size_t *e
 				vstart = i;
 			c = s[i];
 			t = NULL;
-			if (sc->t) {
+			if (emit) {
 				/* an array counts its values, an object its keys */
-				if (depth && !(stk[(depth - 1) / 8] >> (depth - 1) % 8 & 1))
+				if (depth && !obj)
 					sc->t[ctok[depth - 1]].size++;
 				t = tok_new(sc, c == '{' ? JSMN_OBJECT : c == '[' ? JSMN_ARRAY :
 				                c == '"' ? JSMN_STRING : JSMN_PRIMITIVE, c == '"' ? i + 1 : i);
@@ -484,6 +486,7 @@ static int scan_doc(const char *s, size_t n, int top, struct scan *sc, size_t *e
 						t->end = (int)i;
 					st = ST_AFTER;
 				} else {
+					obj = c == '{';
 					st = c == '{' ? ST_KEY : ST_VALUE;
 				}
 				break;
@@ -521,7 +524,6 @@ static int scan_doc(const char *s, size_t n, int top, struct scan *sc, size_t *e
 					goto bad;
 				return 0;
 			}
-			int obj = stk[(depth - 1) / 8] >> (depth - 1) % 8 & 1;
 			if (depth == 1 && obj) {
 				if (sc->out && sc->count < sc->max) {
 					struct json_member *m = &sc->out[sc->count];
@@ -540,7 +542,8 @@ static int scan_doc(const char *s, size_t n, int top, struct scan *sc, size_t *e
 			} else if (s[i] == (obj ? '}' : ']')) {
 				i++;
 				depth--;
-				if (sc->t) {
+				obj = depth ? stk[(depth - 1) / 8] >> (depth - 1) % 8 & 1 : 0;
+				if (emit) {
 					t = &sc->t[ctok[depth]];
 					t->end = (int)i;
 					t->parent = (int)sc->ntok;
@@ -554,7 +557,7 @@ static int scan_doc(const char *s, size_t n, int top, struct scan *sc, size_t *e
 			if (i >= n || s[i] != '"')
 				goto bad;
 			ks = i + 1;
-			if (sc->t) {
+			if (emit) {
 				sc->t[ctok[depth - 1]].size++;
 				if (!(t = tok_new(sc, JSMN_STRING, ks)))
 					goto bad;
@@ -562,7 +565,7 @@ static int scan_doc(const char *s, size_t n, int top, struct scan *sc, size_t *e
 			}
 			if (!short_string(s, n, &i) && scan_string(s, n, &i))
 				goto bad;
-			if (sc->t)
+			if (emit)
 				sc->t[sc->ntok].end = (int)i - 1;
 			sc->ntok++;
 			if (depth == 1)
@@ -579,6 +582,18 @@ bad:
 	if (err_off)
 		*err_off = i < n ? i : n;
 	return -1;
+}
+
+/* The validator alone, and the validator writing tokens (json_parse): one
+ * body, compiled twice so neither pays the other's branches. */
+static int scan_doc(const char *s, size_t n, int top, struct scan *sc, size_t *err_off)
+{
+	return scan_core(s, n, top, sc, err_off, 0);
+}
+
+static int scan_doc_tokens(const char *s, size_t n, int top, struct scan *sc, size_t *err_off)
+{
+	return scan_core(s, n, top, sc, err_off, 1);
 }
 
 /* see json.h */
@@ -697,7 +712,7 @@ int json_parse(struct json *j, const char *js, size_t len)
 	sc.t = blk_alloc(sc.tbytes);
 	if (!sc.t)
 		return -1;
-	if (scan_doc(js, len, SCAN_CONTAINER, &sc, NULL) || sc.ntok > JSON_MAX_TOKENS) {
+	if (scan_doc_tokens(js, len, SCAN_CONTAINER, &sc, NULL) || sc.ntok > JSON_MAX_TOKENS) {
 		blk_release(sc.t, sc.tbytes);
 		return -1;
 	}
