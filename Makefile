@@ -157,7 +157,7 @@ fuzz: $(FUZZ_BIN)
 		tail -1 $(B)/fuzz/fuzz_$$n.log; done
 
 # ---- benchmark kit (tools/bench) ----------------------------------------------
-# make bench                      the full run (~10 min): proxy vs nginx vs direct,
+# make bench                      the full run (~4 min): proxy vs nginx vs direct,
 #                                 table on stdout, $(B)/bench/results/{results.json,table.md}
 # make bench BENCH_ARGS=--quick   a smoke run (< 1 min); see tools/bench/run.py
 BENCH_ARGS ?=
