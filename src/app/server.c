@@ -72,6 +72,7 @@ static int accepting;
 
 static void client_step(struct client *c, short rev);
 static void client_flush(struct client *c, int from_handler);
+static void head_deferred(void *arg);
 static void start_next(struct client *c);
 static void process_deferred(void *arg);
 
@@ -267,7 +268,11 @@ void client_stream_begin(struct client *c, int status, const char *ctype, const 
 	(void)buf_puts(&c->out, "Transfer-Encoding: chunked\r\n\r\n");
 	c->streaming = 1;
 	nstreams++;
-	client_flush(c, 1);
+	/* The head goes out at the end of this loop round: with the first event
+	 * when that came in the same upstream read (one write, one wake-up for
+	 * the client), alone otherwise (a thinking model: no waiting). */
+	if (loop_defer(head_deferred, c))
+		client_flush(c, 1);
 }
 
 /* see server.h */
@@ -392,6 +397,15 @@ static void touch(struct client *c)
 static void close_deferred(void *arg)
 {
 	client_close(arg, "write failed");
+}
+
+/* A stream head queued by client_stream_begin. The client may have closed
+ * since (it is freed only after this runs: deferred work runs in order). */
+static void head_deferred(void *arg)
+{
+	struct client *c = arg;
+	if (c->st != C_DEAD && buf_len(&c->out))
+		client_flush(c, 1);
 }
 
 /* Write what can be written now. from_handler: called through a handler's
