@@ -55,6 +55,8 @@ static struct watch sigw = { .fd = -1, .slot = -1 };
 static struct watch drainw = { .fd = -1, .slot = -1 };
 static long long drain_until;
 static struct castore runtime_cas;
+static struct castore *retired_cas; /* stores replaced by a reload (see decode_bundle) */
+static size_t nretired;
 static const char *opt_config, *opt_models;
 
 static void on_signal(int sig)
@@ -82,8 +84,20 @@ static int decode_bundle(char *msg, size_t msglen)
 		log_error("%s", msg);
 		return -1;
 	}
+	/* The store this one replaces (after a SIGHUP) is kept, not freed: a
+	 * TLS handshake still in flight may be reading its anchors. It costs
+	 * one store (~150 KB for a system bundle) per reload of a bundle. */
+	if (runtime_cas.n) {
+		struct castore *r = realloc(retired_cas, (nretired + 1) * sizeof(*r));
+		if (!r) {
+			castore_free(&s);
+			snprintf(msg, msglen, "%s: out of memory", pending_path);
+			return -1;
+		}
+		retired_cas = r;
+		retired_cas[nretired++] = runtime_cas;
+	}
 	up_set_trust(s.ta, s.n);
-	castore_free(&runtime_cas);
 	runtime_cas = s;
 	buf_free(&pending_pem);
 	log_info("trusting %d CA certificates from %s", n, pending_path);
