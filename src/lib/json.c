@@ -177,8 +177,26 @@ static int unesc_step(const char *s, size_t n, size_t *pi, char *u)
 
 /* ---- 1. validating scanner ---------------------------------------------------- */
 
-/* s[*pos] is an opening quote. On success *pos is just past the closing
- * quote; on failure it is the offending offset. */
+/* A byte a JSON string holds as is: printable ASCII but quote and backslash
+ * (control characters must be escaped; 0x80 and up start UTF-8 sequences). */
+static inline int is_plain(unsigned char c)
+{
+	return c >= 0x20 && c != '"' && c != '\\' && c < 0x80;
+}
+
+#if defined(__SSE2__)
+/* A bit per byte of s[0..16) that is not is_plain (signed compare: bytes
+ * 0x80 and up are negative, so "below 0x20" catches them too). */
+static inline unsigned special16(const char *s)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+	                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
 /* Nonzero when one of the 8 bytes in v is below 0x20, a quote, a backslash
  * or 0x80 and above (the classic has-zero / has-less word tricks: exact about
  * "some byte matches", which is all the caller asks). */
@@ -196,13 +214,8 @@ static inline size_t plain_run(const char *s, size_t n)
 {
 	size_t i = 0;
 #if defined(__SSE2__)
-	const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
 	while (n - i >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		/* signed compare: bytes 0x80.. are negative, so below 0x20 too */
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, b)),
-		                         _mm_cmplt_epi8(v, sp));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		unsigned mask = special16(s + i);
 		if (mask)
 			return i + (size_t)__builtin_ctz(mask);
 		i += 16;
@@ -226,11 +239,7 @@ static inline int short_string(const char *s, size_t n, size_t *pos)
 #if defined(__SSE2__)
 	size_t i = *pos + 1;
 	if (n - i >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-		                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-		                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-		unsigned mask = (unsigned)_mm_movemask_epi8(m);
+		unsigned mask = special16(s + i);
 		if (mask) {
 			size_t k = i + (size_t)__builtin_ctz(mask);
 			if (s[k] == '"') {
@@ -245,6 +254,8 @@ static inline int short_string(const char *s, size_t n, size_t *pos)
 	return 0;
 }
 
+/* s[*pos] is an opening quote. On success *pos is just past the closing
+ * quote; on failure it is the offending offset. */
 static int scan_string(const char *s, size_t n, size_t *pos)
 {
 	size_t i = *pos + 1;
@@ -253,11 +264,7 @@ static int scan_string(const char *s, size_t n, size_t *pos)
 		/* 16 bytes a step; the closing quote and the one-letter escapes
 		 * (most of them: \n \" \\) are handled without leaving the loop */
 		while (n - i >= 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-			                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-			                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-			unsigned mask = (unsigned)_mm_movemask_epi8(m);
+			unsigned mask = special16(s + i);
 			if (!mask) {
 				i += 16;
 				continue;
@@ -277,12 +284,8 @@ static int scan_string(const char *s, size_t n, size_t *pos)
 #endif
 		/* the common case: a run of printable ASCII */
 		i += plain_run(s + i, n - i);
-		while (i < n) {
-			unsigned char c = (unsigned char)s[i];
-			if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
-				break;
+		while (i < n && is_plain((unsigned char)s[i]))
 			i++;
-		}
 		if (i >= n)
 			break;
 		unsigned char c = (unsigned char)s[i];
@@ -831,6 +834,17 @@ int json_is_null(const struct json *j, int i)
 	return json_type(j, i) == JSON_V_NULL;
 }
 
+/* Whether the raw key text (between its quotes) reads key. Compared in
+ * place, as most keys differ in their first byte; an escape where the two
+ * part ways takes the decoding path. */
+static inline int key_is(const char *r, size_t rn, const char *key)
+{
+	size_t m = 0;
+	while (m < rn && r[m] == key[m] && key[m])
+		m++;
+	return m == rn ? !key[m] : r[m] == '\\' && json_key_eq(str_make(r, rn), key);
+}
+
 /* see json.h */
 int json_get(const struct json *j, int obj, const char *key)
 {
@@ -841,13 +855,7 @@ int json_get(const struct json *j, int obj, const char *key)
 	cnt = t->size;
 	for (c = 0; c < cnt && k + 1 < j->n; c++) {
 		const jsmntok_t *kt = &j->t[k].k;
-		/* keys are strings (validated); first byte decides most misses */
-		const char *r = j->js + kt->start;
-		size_t rn = (size_t)(kt->end - kt->start), m = 0;
-		/* compare in place; an escape in the key takes the decoding path */
-		while (m < rn && r[m] == key[m] && key[m])
-			m++;
-		if (m == rn ? !key[m] : (r[m] == '\\' && json_key_eq(str_make(r, rn), key)))
+		if (key_is(j->js + kt->start, (size_t)(kt->end - kt->start), key))
 			found = k + 1;
 		k = j->t[k + 1].k.parent; /* past the value: see tok_new */
 	}
@@ -867,17 +875,9 @@ void json_pick(const struct json *j, int obj, const char *const *keys, int nkeys
 		return;
 	for (int c = 0; c < t->size && k + 1 < j->n; c++, k = j->t[k + 1].k.parent) {
 		const jsmntok_t *kt = &j->t[k].k;
-		struct str raw = str_make(j->js + kt->start, (size_t)(kt->end - kt->start));
-		for (int w = 0; w < nkeys; w++) {
-			/* compare in place (most keys differ in the first byte); an
-			 * escape where they part takes the decoding path */
-			const char *key = keys[w];
-			size_t m = 0;
-			while (m < raw.n && raw.p[m] == key[m] && key[m])
-				m++;
-			if (m == raw.n ? !key[m] : raw.p[m] == '\\' && json_key_eq(raw, key))
+		for (int w = 0; w < nkeys; w++)
+			if (key_is(j->js + kt->start, (size_t)(kt->end - kt->start), keys[w]))
 				out[w] = k + 1; /* a later duplicate wins, as json_get */
-		}
 	}
 }
 
@@ -1031,12 +1031,8 @@ int json_escape(struct buf *out, const char *s, size_t n)
 	if (n <= 64 && buf_reserve(out, n + 2) == 0) {
 		char *d = out->p + out->len;
 		d[0] = '"';
-		for (i = 0; i < n; i++) {
-			unsigned char c = p[i];
-			if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
-				break;
-			d[i + 1] = (char)c;
-		}
+		for (i = 0; i < n && is_plain(p[i]); i++)
+			d[i + 1] = (char)p[i];
 		if (i == n) {
 			d[n + 1] = '"';
 			out->len += n + 2;
@@ -1052,7 +1048,7 @@ int json_escape(struct buf *out, const char *s, size_t n)
 		if (i >= n)
 			break;
 		c = p[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+		if (is_plain(c)) {
 			i++;
 			continue;
 		}
@@ -1208,9 +1204,6 @@ void jw_keyn(struct jw *w, const char *k, size_t n)
 }
 
 /* see json.h */
-
-
-/* see json.h */
 void jw_strn(struct jw *w, const char *s, size_t n)
 {
 	if (!s && n) {
@@ -1223,9 +1216,6 @@ void jw_strn(struct jw *w, const char *s, size_t n)
 	json_escape(w->b, s, n);
 	jw_check(w);
 }
-
-/* see json.h */
-
 
 /* see json.h */
 void jw_int(struct jw *w, long long v)
