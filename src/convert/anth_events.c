@@ -926,13 +926,8 @@ int anth_enc_sink(void *ctx, const struct hub_ev *ev)
 			"{\"type\":\"signature_delta\",\"signature\":",
 			"{\"type\":\"input_json_delta\",\"partial_json\":",
 		};
-		char num[24], *end = num + sizeof(num), *q = end;
-		long long v = ev->index;
-		do
-			*--q = (char)('0' + v % 10);
-		while (v /= 10);
 		buf_puts(e->out, "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":");
-		buf_append(e->out, q, (size_t)(end - q));
+		buf_put_ll(e->out, ev->index);
 		buf_puts(e->out, ",\"delta\":");
 		buf_puts(e->out, heads[ev->delta]);
 		json_escape(e->out, ev->text.p, ev->text.n);

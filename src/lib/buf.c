@@ -199,6 +199,24 @@ static char *dec(char *e, unsigned long long u)
 	return e;
 }
 
+/* see buf.h */
+int buf_put_ll(struct buf *b, long long v)
+{
+	char num[24], *e = num + sizeof(num);
+	char *q = dec(e, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v);
+	if (v < 0)
+		*--q = '-';
+	return buf_append(b, q, (size_t)(e - q));
+}
+
+/* see buf.h */
+int buf_put_ull(struct buf *b, unsigned long long u)
+{
+	char num[24], *e = num + sizeof(num);
+	char *q = dec(e, u);
+	return buf_append(b, q, (size_t)(e - q));
+}
+
 /* The formats request code uses most (%s %.*s %d %u %ld %lu %lld %llu %zu
  * %c %%), without musl's FILE machinery (~2,500 instructions a call). 1 when
  * fmt has anything else: nothing was appended and the caller uses vsnprintf. */
@@ -228,9 +246,6 @@ static int fast_vprintf(struct buf *b, const char *fmt, va_list ap)
 		if (!*f)
 			break;
 		f++;
-		char num[24], *e = num + sizeof(num), *q;
-		long long v;
-		unsigned long long u;
 		switch (*f) {
 		case '%':
 			buf_putc(b, '%');
@@ -259,49 +274,22 @@ static int fast_vprintf(struct buf *b, const char *fmt, va_list ap)
 		case 'd':
 		case 'u':
 		case 'l':
-		case 'z':
-			if (*f == 'd') {
-				v = va_arg(ap, int);
-				goto sgn;
-			} else if (*f == 'u') {
-				u = va_arg(ap, unsigned);
-				goto uns;
-			} else if (*f == 'z') {
-				f++;
-				if (*f == 'd') {
-					v = (long long)va_arg(ap, ssize_t);
-					goto sgn;
-				}
-				u = va_arg(ap, size_t);
-				goto uns;
-			} else if (f[1] == 'l') {
-				f += 2;
-				if (*f == 'd') {
-					v = va_arg(ap, long long);
-					goto sgn;
-				}
-				u = va_arg(ap, unsigned long long);
-				goto uns;
-			} else {
-				f++;
-				if (*f == 'd') {
-					v = va_arg(ap, long);
-					goto sgn;
-				}
-				u = va_arg(ap, unsigned long);
-				goto uns;
-			}
-		sgn:
-			u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-			q = dec(e, u);
-			if (v < 0)
-				*--q = '-';
-			buf_append(b, q, (size_t)(e - q));
+		case 'z': {
+			int mod = 0; /* int, long, long long, size_t */
+			if (*f == 'z')
+				mod = 3, f++;
+			else if (*f == 'l' && f[1] == 'l')
+				mod = 2, f += 2;
+			else if (*f == 'l')
+				mod = 1, f++;
+			if (*f == 'd')
+				buf_put_ll(b, mod == 0 ? va_arg(ap, int) : mod == 1 ? va_arg(ap, long)
+				              : mod == 2 ? va_arg(ap, long long) : (long long)va_arg(ap, ssize_t));
+			else
+				buf_put_ull(b, mod == 0 ? va_arg(ap, unsigned) : mod == 1 ? va_arg(ap, unsigned long)
+				               : mod == 2 ? va_arg(ap, unsigned long long) : va_arg(ap, size_t));
 			break;
-		uns:
-			q = dec(e, u);
-			buf_append(b, q, (size_t)(e - q));
-			break;
+		}
 		}
 		f++;
 	}

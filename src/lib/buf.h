@@ -57,6 +57,9 @@ static inline int buf_putc(struct buf *b, char c)
 	return buf_append_slow(b, &c, 1);
 }
 int buf_appendstr(struct buf *b, struct str s);
+/* Decimal integers, without printf. */
+int buf_put_ll(struct buf *b, long long v);
+int buf_put_ull(struct buf *b, unsigned long long u);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 /* Bytes of data and a pointer to them. */

@@ -1222,14 +1222,7 @@ void jw_int(struct jw *w, long long v)
 {
 	if (jw_value(w))
 		return;
-	char d[24], *e = d + sizeof(d), *q = e;
-	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-	do
-		*--q = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		*--q = '-';
-	buf_append(w->b, q, (size_t)(e - q));
+	buf_put_ll(w->b, v);
 	jw_check(w);
 }
 
