@@ -103,13 +103,11 @@ static long long num(const struct json *j, int obj, const char *key)
 	return t >= 0 && json_int(j, t, &v) == 0 && v >= 0 ? v : -1;
 }
 
-/* The value of a top-level member, found by one scan (no tokens); a
- * whole answer is never tokenized just to read its few usage numbers. */
-static struct str member(struct str js, const char *key)
+/* The object value of key among scanned members (json_scan_object: no
+ * tokens, a whole answer is never tokenized just to read its few usage
+ * numbers), or an empty span. The answer is scanned once for all keys. */
+static struct str object_member(const struct json_member *mm, int n, const char *key)
 {
-	struct json_member mm[64];
-	size_t total;
-	int n = json_scan_object(js.p, js.n, mm, 64, &total, NULL);
 	const struct json_member *m = n > 0 ? json_member_find(mm, (size_t)n, key) : NULL;
 	return m && m->type == JSON_V_OBJECT ? m->value : STR_NULL;
 }
@@ -118,14 +116,21 @@ static struct str member(struct str js, const char *key)
 int stats_usage_from_json(struct str js, struct hub_usage *u)
 {
 	struct json j = { 0 };
+	struct json_member mm[64];
+	size_t total;
 	int found = 0, is_gemini = 0;
-	struct str part = member(js, "usage");
+	int n = json_scan_object(js.p, js.n, mm, 64, &total, NULL);
+	struct str part = object_member(mm, n, "usage");
 	if (!part.n) {
-		struct str msg = member(js, "message"); /* Anthropic message_start */
-		part = msg.n ? member(msg, "usage") : STR_NULL;
+		struct str msg = object_member(mm, n, "message"); /* Anthropic message_start */
+		if (msg.n) {
+			struct json_member inner[64];
+			int k = json_scan_object(msg.p, msg.n, inner, 64, &total, NULL);
+			part = object_member(inner, k, "usage");
+		}
 	}
 	if (!part.n) {
-		part = member(js, "usageMetadata");
+		part = object_member(mm, n, "usageMetadata");
 		is_gemini = 1;
 	}
 	if (!part.n || json_parse(&j, part.p, part.n)) {
