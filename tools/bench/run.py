@@ -940,16 +940,20 @@ def scen_large(lab, res):
     request_rows(res, "large", label, names, c8=True)
 
 
-def scen_stream(lab, res):
+def one_stream_at_a_time(lab, res, scen, label, model, n):
+    """n streams one after another on a keep-alive connection, per target and
+    rep (interleaved); returns the median getter for the rows."""
     names = [t.name for t in lab.targets]
+    for rep, t, d in interleaved(lab, lab.reps, lambda t: sse_measure(lab, t, model, "small", 1, n)):
+        res.record(scen, label, t.name, d)
+        log("  %s rep %d %-6s first event p50 %.3f ms total p50 %.3f ms cpu %s µs/stream"
+            % (scen, rep + 1, t.name, d["first_event_p50_ms"], d["total_p50_ms"], fmt(d.get("cpu_us"))))
+    return lambda k: res.meds(scen, label, k, names)
+
+
+def scen_stream(lab, res):
     label = "200-chunk stream, c=1"
-    n = 200
-    for rep, t, d in interleaved(lab, lab.reps, lambda t: sse_measure(
-            lab, t, "stream200", "small", 1, n)):
-        res.record("stream", label, t.name, d)
-        log("  stream rep %d %-6s first event p50 %.3f ms total p50 %.3f ms cpu %s µs/stream"
-            % (rep + 1, t.name, d["first_event_p50_ms"], d["total_p50_ms"], fmt(d.get("cpu_us"))))
-    m = lambda k: res.meds("stream", label, k, names)
+    m = one_stream_at_a_time(lab, res, "stream", label, "stream200", 200)
     res.row("stream", label + ": ttfb p50", "ms", m("ttfb_p50_ms"), kind="lat")
     res.row("stream", label + ": first event p50", "ms", m("first_event_p50_ms"), kind="lat",
             bar=BAR_ADDED)
@@ -962,15 +966,8 @@ def scen_paced(lab, res):
     """The 200-chunk stream again, the mock pacing its events 1 ms apart as a
     model does, so every event is its own read and write on every path (the
     bar's stream arrives in one read). Informational: no bar of its own."""
-    names = [t.name for t in lab.targets]
     label = "200-chunk stream paced 1 ms, c=1"
-    n = 3 if lab.duration < 2 else 10
-    for rep, t, d in interleaved(lab, lab.reps, lambda t: sse_measure(
-            lab, t, "paced200", "small", 1, n)):
-        res.record("paced", label, t.name, d)
-        log("  paced rep %d %-6s first event p50 %.3f ms total p50 %.1f ms cpu %s µs/stream"
-            % (rep + 1, t.name, d["first_event_p50_ms"], d["total_p50_ms"], fmt(d.get("cpu_us"))))
-    m = lambda k: res.meds("paced", label, k, names)
+    m = one_stream_at_a_time(lab, res, "paced", label, "paced200", 3 if lab.duration < 2 else 10)
     res.row("paced", label + ": first event p50", "ms", m("first_event_p50_ms"), kind="lat")
     res.row("paced", label + ": total p50", "ms", m("total_p50_ms"), kind="lat")
     res.row("paced", label + ": server CPU per stream", "µs", m("cpu_us"), kind="rel")
