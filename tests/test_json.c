@@ -494,6 +494,34 @@ static const struct {
 	{ __LINE__, S("\x80" "abc\xc3\xa9"), S("\"\\ufffdabc\xc3\xa9\"") },
 };
 
+/* A big document of few tokens gets a small token block; one of many tokens
+ * grows its block as it goes. */
+static void test_token_blocks(void)
+{
+	CASE("token blocks follow the tokens, not the bytes") {
+		size_t n = 3u << 20;
+		char *doc = malloc(n);
+		memcpy(doc, "{\"a\":\"", 6);
+		memset(doc + 6, 'x', n - 8);
+		memcpy(doc + n - 2, "\"}", 2);
+		struct json j;
+		CHECK(json_parse(&j, doc, n) == 0 && j.n == 3, "parse %d", j.n);
+		CHECK(j.cap <= (1u << 20), "first block %zu bytes", j.cap);
+		json_free(&j);
+		/* [0,0,0,...]: 1.5 M tokens, past the first block */
+		size_t k = (3u << 20) - 1; /* odd: "[" then "0," pairs, the last comma becomes "]" */
+		doc[0] = '[';
+		for (size_t i = 1; i + 1 < k; i += 2)
+			doc[i] = '0', doc[i + 1] = ',';
+		doc[k - 1] = ']';
+		CHECK(json_parse(&j, doc, k) == 0 && j.n == (int)((k - 1) / 2 + 1), "array %d", j.n);
+		CHECK(json_skip(&j, 0) == j.n && json_count(&j, 0) == (int)((k - 1) / 2), "walk");
+		CHECK(j.cap > (1u << 20), "grown to %zu bytes", j.cap);
+		json_free(&j);
+		free(doc);
+	}
+}
+
 /* json_pick agrees with json_get key for key, on plain, escaped and
  * duplicate keys. */
 static void test_pick(void)
@@ -949,6 +977,7 @@ int main(void)
 	test_members();
 	test_jsmn();
 	test_pick();
+	test_token_blocks();
 	test_strings();
 	test_writer();
 	test_edits();

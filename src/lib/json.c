@@ -402,6 +402,9 @@ struct scan {
 	size_t tbytes;  /* bytes allocated for t (a buf.h block) */
 };
 
+/* json_parse's first token block holds at most this many (1 MiB). */
+#define TOK_FIRST_MAX (((size_t)1 << 20) / sizeof(jsmntok_t))
+
 /* Room for token number sc->ntok; grows the block by doubling. */
 static int tok_grow(struct scan *sc)
 {
@@ -708,10 +711,11 @@ int json_parse(struct json *j, const char *js, size_t len)
 	 * in jsmn's layout, each token's parent slot holding the index past its
 	 * subtree. tests/test_json.c and the JSON fuzzer check the tokens
 	 * against jsmn_parse's on valid documents. The first guess of one
-	 * token per 8 bytes fits typical documents in one block. */
-	sc.tbytes = blk_round((len / 8 + 16) * sizeof(jsmntok_t));
-	if (sc.tbytes > (size_t)JSON_MAX_TOKENS * sizeof(jsmntok_t))
-		sc.tbytes = blk_round((size_t)JSON_MAX_TOKENS * sizeof(jsmntok_t));
+	 * token per 8 bytes fits typical documents in one block; it stops at
+	 * the largest cached block, so a huge body of few tokens (one long
+	 * string) does not reserve tokens for every 8 of its bytes. */
+	sc.tbytes = blk_round(len / 8 + 16 < TOK_FIRST_MAX ? (len / 8 + 16) * sizeof(jsmntok_t)
+	                                                   : TOK_FIRST_MAX * sizeof(jsmntok_t));
 	sc.t = blk_alloc(sc.tbytes);
 	if (!sc.t)
 		return -1;
@@ -867,8 +871,6 @@ void json_pick(const struct json *j, int obj, const char *const *keys, int nkeys
 {
 	const jsmntok_t *t = tok(j, obj);
 	int k = obj + 1;
-	if (nkeys > JSON_PICK_MAX)
-		nkeys = JSON_PICK_MAX;
 	for (int w = 0; w < nkeys; w++)
 		out[w] = -1;
 	if (!t || t->type != JSMN_OBJECT)

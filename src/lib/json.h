@@ -117,9 +117,7 @@ int json_skip(const struct json *j, int i);
  * the last of duplicate keys wins (as json_member_find). */
 int json_get(const struct json *j, int obj, const char *key);
 /* json_get for several keys in one pass over object obj: out[k] is the value
- * token of keys[k] or -1 (all -1 when obj is not an object). At most
- * JSON_PICK_MAX keys. */
-#define JSON_PICK_MAX 16
+ * token of keys[k] or -1 (all -1 when obj is not an object). */
 void json_pick(const struct json *j, int obj, const char *const *keys, int nkeys, int *out);
 /* Element idx of array arr, or -1. */
 int json_at(const struct json *j, int arr, size_t idx);

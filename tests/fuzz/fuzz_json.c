@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define MAXM 64
+#define PICK_KEYS 16 /* keys handed to json_pick at once */
 
 /* A reference UTF-8 check written differently from json.c's: decode, then
  * reject overlongs, surrogates and values past U+10FFFF. */
@@ -179,12 +180,12 @@ static void check_tokens(const struct json *j, const struct json_member *m, size
 		if (total <= MAXM && (json_span(j, v).p != f->value.p))
 			abort();
 	}
-	/* json_pick answers as json_get, for up to JSON_PICK_MAX of the keys */
+	/* json_pick answers as json_get, for up to PICK_KEYS of the keys */
 	{
-		char kbuf[JSON_PICK_MAX][64];
-		const char *keys[JSON_PICK_MAX];
-		int nk = 0, out[JSON_PICK_MAX];
-		for (size_t c = 0; c < total && c < MAXM && nk < JSON_PICK_MAX; c++) {
+		char kbuf[PICK_KEYS][64];
+		const char *keys[PICK_KEYS];
+		int nk = 0, out[PICK_KEYS];
+		for (size_t c = 0; c < total && c < MAXM && nk < PICK_KEYS; c++) {
 			buf_reset(&u);
 			if (json_unescape(m[c].key, &u) || buf_len(&u) >= sizeof(kbuf[0]) ||
 			    memchr(buf_data(&u) ? buf_data(&u) : "", 0, buf_len(&u)))
