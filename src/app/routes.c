@@ -32,34 +32,34 @@ static void test_connection(struct client *c, struct request *r)
 	buf_init(&b, 16 << 20);
 	jw_init(&w, &b);
 	jw_obj(&w);
-	jw_key(&w, "status");
-	jw_str(&w, "success");
-	jw_key(&w, "message");
-	jw_str(&w, "API connectivity test completed");
-	jw_key(&w, "timestamp");
+	jw_lkey(&w, "status");
+	jw_lstr(&w, "success");
+	jw_lkey(&w, "message");
+	jw_lstr(&w, "API connectivity test completed");
+	jw_lkey(&w, "timestamp");
 	jw_str(&w, ts);
-	jw_key(&w, "results");
+	jw_lkey(&w, "results");
 	jw_obj(&w);
-	jw_key(&w, "custom_models");
+	jw_lkey(&w, "custom_models");
 	jw_obj(&w);
 	size_t n = r->cfg->nmodels;
-	jw_key(&w, "status");
+	jw_lkey(&w, "status");
 	jw_str(&w, n ? "configured" : "not_configured");
 	if (n) {
-		jw_key(&w, "count");
+		jw_lkey(&w, "count");
 		jw_int(&w, (long long)n);
-		jw_key(&w, "models");
+		jw_lkey(&w, "models");
 		jw_arr(&w);
 		for (size_t i = 0; i < n; i++)
 			jw_str(&w, r->cfg->models[i].id);
 		jw_end_arr(&w);
 		char msg[64];
 		snprintf(msg, sizeof(msg), "%zu custom models configured", n);
-		jw_key(&w, "message");
+		jw_lkey(&w, "message");
 		jw_str(&w, msg);
 	} else {
-		jw_key(&w, "message");
-		jw_str(&w, "No custom models configured");
+		jw_lkey(&w, "message");
+		jw_lstr(&w, "No custom models configured");
 	}
 	jw_end_obj(&w);
 	jw_end_obj(&w);

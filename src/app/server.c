@@ -156,33 +156,33 @@ void err_body(struct buf *b, enum api_style style, int status, const char *type,
 	jw_init(&w, b);
 	jw_obj(&w);
 	if (style == STYLE_ANTHROPIC) {
-		jw_key(&w, "type");
-		jw_str(&w, "error");
-		jw_key(&w, "error");
+		jw_lkey(&w, "type");
+		jw_lstr(&w, "error");
+		jw_lkey(&w, "error");
 		jw_obj(&w);
-		jw_key(&w, "type");
+		jw_lkey(&w, "type");
 		jw_str(&w, type ? type : err_type_anthropic(status));
-		jw_key(&w, "message");
+		jw_lkey(&w, "message");
 		jw_str(&w, msg);
 		jw_end_obj(&w);
 	} else if (style == STYLE_OPENAI) {
-		jw_key(&w, "error");
+		jw_lkey(&w, "error");
 		jw_obj(&w);
-		jw_key(&w, "message");
+		jw_lkey(&w, "message");
 		jw_str(&w, msg);
-		jw_key(&w, "type");
+		jw_lkey(&w, "type");
 		jw_str(&w, type ? type : err_type_openai(status));
-		jw_key(&w, "code");
+		jw_lkey(&w, "code");
 		jw_int(&w, status);
 		jw_end_obj(&w);
 	} else {
-		jw_key(&w, "error");
+		jw_lkey(&w, "error");
 		jw_obj(&w);
-		jw_key(&w, "code");
+		jw_lkey(&w, "code");
 		jw_int(&w, status);
-		jw_key(&w, "message");
+		jw_lkey(&w, "message");
 		jw_str(&w, msg);
-		jw_key(&w, "status");
+		jw_lkey(&w, "status");
 		jw_str(&w, err_status_gemini(status));
 		jw_end_obj(&w);
 	}

@@ -149,13 +149,13 @@ static int error_code(int status, struct str type)
 static void error_body(struct jw *w, int code, struct str msg)
 {
 	jw_obj(w);
-	jw_key(w, "error");
+	jw_lkey(w, "error");
 	jw_obj(w);
-	jw_key(w, "code");
+	jw_lkey(w, "code");
 	jw_int(w, code);
-	jw_key(w, "message");
+	jw_lkey(w, "message");
 	jw_strn(w, msg.p ? msg.p : "", msg.n);
-	jw_key(w, "status");
+	jw_lkey(w, "status");
 	jw_str(w, gstatus_name(code));
 	jw_end_obj(w);
 	jw_end_obj(w);
@@ -879,16 +879,16 @@ static void usage_write(struct jw *w, struct hub_usage u)
 {
 	long long prompt = sat_add(sat_add(u.input_tokens, u.cache_read), u.cache_creation);
 	long long cand = u.output_tokens > 0 ? u.output_tokens : 0;
-	jw_key(w, "usageMetadata");
+	jw_lkey(w, "usageMetadata");
 	jw_obj(w);
-	jw_key(w, "promptTokenCount");
+	jw_lkey(w, "promptTokenCount");
 	jw_int(w, prompt);
-	jw_key(w, "candidatesTokenCount");
+	jw_lkey(w, "candidatesTokenCount");
 	jw_int(w, cand);
-	jw_key(w, "totalTokenCount");
+	jw_lkey(w, "totalTokenCount");
 	jw_int(w, sat_add(prompt, cand));
 	if (u.cache_read >= 0) {
-		jw_key(w, "cachedContentTokenCount");
+		jw_lkey(w, "cachedContentTokenCount");
 		jw_int(w, u.cache_read);
 	}
 	jw_end_obj(w);
@@ -906,7 +906,7 @@ static void text_part(struct jw *w, struct str text, int thought, struct str sig
 	jw_obj(w);
 	put_strn(w, "text", text);
 	if (thought) {
-		jw_key(w, "thought");
+		jw_lkey(w, "thought");
 		jw_bool(w, 1);
 	}
 	if (sig.n)
@@ -932,10 +932,10 @@ static void call_part(struct jw *w, struct str name, struct buf *args, struct st
 {
 	struct str a = tool_args(args);
 	jw_obj(w);
-	jw_key(w, "functionCall");
+	jw_lkey(w, "functionCall");
 	jw_obj(w);
 	put_strn(w, "name", name);
-	jw_key(w, "args");
+	jw_lkey(w, "args");
 	jw_raw(w, a.p, a.n);
 	if (id.n)
 		put_strn(w, "id", id);
@@ -1014,14 +1014,14 @@ static void chunk_head(struct gem_enc *e, struct jw *w)
 {
 	elem_begin(e, w);
 	jw_obj(w);
-	jw_key(w, "candidates");
+	jw_lkey(w, "candidates");
 	jw_arr(w);
 	jw_obj(w);
-	jw_key(w, "content");
+	jw_lkey(w, "content");
 	jw_obj(w);
-	jw_key(w, "role");
-	jw_str(w, "model");
-	jw_key(w, "parts");
+	jw_lkey(w, "role");
+	jw_lstr(w, "model");
+	jw_lkey(w, "parts");
 	jw_arr(w);
 }
 
@@ -1029,7 +1029,7 @@ static int chunk_tail(struct gem_enc *e, struct jw *w)
 {
 	jw_end_arr(w);
 	jw_end_obj(w);
-	jw_key(w, "index");
+	jw_lkey(w, "index");
 	jw_int(w, 0);
 	jw_end_obj(w);
 	jw_end_arr(w);
@@ -1058,24 +1058,24 @@ static int enc_final(struct gem_enc *e, struct str stop)
 	e->finished = 1;
 	elem_begin(e, &w);
 	jw_obj(&w);
-	jw_key(&w, "candidates");
+	jw_lkey(&w, "candidates");
 	jw_arr(&w);
 	jw_obj(&w);
 	if (buf_len(&e->held)) {
-		jw_key(&w, "content");
+		jw_lkey(&w, "content");
 		jw_obj(&w);
-		jw_key(&w, "role");
-		jw_str(&w, "model");
-		jw_key(&w, "parts");
+		jw_lkey(&w, "role");
+		jw_lstr(&w, "model");
+		jw_lkey(&w, "parts");
 		jw_arr(&w);
 		text_part(&w, STR_LIT(""), 0, buf_str(&e->held));
 		jw_end_arr(&w);
 		jw_end_obj(&w);
 		buf_reset(&e->held);
 	}
-	jw_key(&w, "finishReason");
+	jw_lkey(&w, "finishReason");
 	jw_str(&w, finish_reason(stop));
-	jw_key(&w, "index");
+	jw_lkey(&w, "index");
 	jw_int(&w, 0);
 	jw_end_obj(&w);
 	jw_end_arr(&w);
@@ -1392,14 +1392,14 @@ int gem_agg_finish(struct gem_agg *a, struct buf *out, int *status)
 	*status = 200;
 	jw_init(&w, out);
 	jw_obj(&w);
-	jw_key(&w, "candidates");
+	jw_lkey(&w, "candidates");
 	jw_arr(&w);
 	jw_obj(&w);
-	jw_key(&w, "content");
+	jw_lkey(&w, "content");
 	jw_obj(&w);
-	jw_key(&w, "role");
-	jw_str(&w, "model");
-	jw_key(&w, "parts");
+	jw_lkey(&w, "role");
+	jw_lstr(&w, "model");
+	jw_lkey(&w, "parts");
 	jw_arr(&w);
 	if (a->nparts)
 		jw_raw(&w, buf_data(&a->parts), buf_len(&a->parts));
@@ -1407,9 +1407,9 @@ int gem_agg_finish(struct gem_agg *a, struct buf *out, int *status)
 		text_part(&w, STR_LIT(""), 0, buf_str(&a->held));
 	jw_end_arr(&w);
 	jw_end_obj(&w);
-	jw_key(&w, "finishReason");
+	jw_lkey(&w, "finishReason");
 	jw_str(&w, a->finish ? a->finish : "STOP");
-	jw_key(&w, "index");
+	jw_lkey(&w, "index");
 	jw_int(&w, 0);
 	jw_end_obj(&w);
 	jw_end_arr(&w);

@@ -955,11 +955,11 @@ static void gs_meta(struct gs *x, const struct gs_list *L, const struct gs_node 
 		return;
 	}
 	if (buf_len(&x->desc)) {
-		jw_key(&x->w, "description");
+		jw_lkey(&x->w, "description");
 		jw_strn(&x->w, buf_data(&x->desc), buf_len(&x->desc));
 	}
 	if (nd->nullable) {
-		jw_key(&x->w, "nullable");
+		jw_lkey(&x->w, "nullable");
 		jw_bool(&x->w, 1);
 	}
 }
@@ -1106,7 +1106,7 @@ static void gs_object(struct gs *x, const struct gs_list *L, int depth)
 		qsort(r, nr, sizeof(*r), gs_group_cmp);
 	}
 	qsort(p, np, sizeof(*p), gs_group_cmp);
-	jw_key(&x->w, "properties");
+	jw_lkey(&x->w, "properties");
 	jw_obj(&x->w);
 	for (size_t g = 0, h; g < np && !x->nomem; g = h) {
 		int toks[GS_MAX_LIST], nt = 0;
@@ -1118,7 +1118,7 @@ static void gs_object(struct gs *x, const struct gs_list *L, int depth)
 	}
 	jw_end_obj(&x->w);
 	if (nr) {
-		jw_key(&x->w, "required");
+		jw_lkey(&x->w, "required");
 		jw_arr(&x->w);
 		for (size_t i = 0; i < nr; i++)
 			if (r[i].group == r[i].seq)
@@ -1167,7 +1167,7 @@ static void gs_enum(struct gs *x, const struct gs_node *nd)
 {
 	const struct json *j = x->j;
 	int it = -1, cnt = 0, v;
-	jw_key(&x->w, "enum");
+	jw_lkey(&x->w, "enum");
 	jw_arr(&x->w);
 	if (nd->literal) {
 		int n = json_count(j, nd->uni), e = nd->uni + 1;
@@ -1201,11 +1201,11 @@ static void gs_body(struct gs *x, const struct gs_list *L, const struct gs_node 
 	int f = gs_format_kept(j, gs_first(x, L, "format", gs_ok_str), bit, enum_sent);
 
 	if (bit) {
-		jw_key(&x->w, "type");
+		jw_lkey(&x->w, "type");
 		jw_str(&x->w, gs_type_name(bit));
 	}
 	if (f >= 0) {
-		jw_key(&x->w, "format");
+		jw_lkey(&x->w, "format");
 		gs_raw(x, f);
 	}
 	if (with_meta)
@@ -1228,7 +1228,7 @@ static void gs_body(struct gs *x, const struct gs_list *L, const struct gs_node 
 			item = v;
 		else if ((v = gs_first(x, L, "prefixItems", gs_ok_arr)) >= 0 && json_count(j, v) > 0)
 			item = v + 1;
-		jw_key(&x->w, "items");
+		jw_lkey(&x->w, "items");
 		if (item >= 0 && !nd->capped) {
 			gs_node_write(x, &item, 1, depth + 1);
 		} else {
@@ -1263,14 +1263,14 @@ static void gs_node_write(struct gs *x, const int *init, int ninit, int depth)
 	jw_obj(&x->w);
 	if (L.stop >= 0) {
 		/* a recursive type, or an expansion past the budget */
-		jw_key(&x->w, "type");
-		jw_str(&x->w, "object");
+		jw_lkey(&x->w, "type");
+		jw_lstr(&x->w, "object");
 		gs_meta(x, &L, &nd);
 	} else if (nd.uni >= 0 && !nd.literal) {
 		gs_meta(x, &L, &nd);
 		if (!nd.capped) {
 			int n = json_count(j, nd.uni), e = nd.uni + 1;
-			jw_key(&x->w, "anyOf");
+			jw_lkey(&x->w, "anyOf");
 			jw_arr(&x->w);
 			for (int m = 0; m < n && !x->nomem; m++, e = gs_next(x, e))
 				if (!gs_is_null_schema(x, e))
@@ -1280,7 +1280,7 @@ static void gs_node_write(struct gs *x, const int *init, int ninit, int depth)
 	} else if (nd.mask & (nd.mask - 1)) {
 		/* several types: one anyOf member each */
 		gs_meta(x, &L, &nd);
-		jw_key(&x->w, "anyOf");
+		jw_lkey(&x->w, "anyOf");
 		jw_arr(&x->w);
 		for (size_t i = 0; i < GS_NTYPES; i++) {
 			if (!(nd.mask & gs_types[i].bit))

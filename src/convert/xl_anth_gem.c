@@ -497,8 +497,8 @@ static int xg_scan(struct xg *x, int msgs, const struct xg_params *p)
 		return -1;
 
 	x->nm = n;
-	x->mt = malloc((size_t)(n ? n : 1) * sizeof(*x->mt));
-	x->mr = malloc((size_t)(n ? n : 1));
+	x->mt = malloc((size_t)(n > 0 ? n : 1) * sizeof(*x->mt));
+	x->mr = malloc((size_t)(n > 0 ? n : 1));
 	if (!x->mt || !x->mr)
 		return xg_fail(x, "out of memory");
 	for (int m = 0; m < n; m++, e = json_skip(j, e)) {
@@ -575,9 +575,9 @@ static void xg_part(struct xg *x, int r)
 			jw_end_obj(w);
 		}
 		jw_obj(w);
-		jw_key(w, "role");
+		jw_lkey(w, "role");
 		jw_str(w, r == XG_MODEL ? "model" : "user");
-		jw_key(w, "parts");
+		jw_lkey(w, "parts");
 		jw_arr(w);
 		x->role = r;
 	}
@@ -600,7 +600,7 @@ static void xg_take_sig(struct xg *x)
 	size_t pn = sizeof(GEM_SIG_PREFIX) - 1;
 	if (x->pending < 0)
 		return;
-	jw_key(&x->w, "thoughtSignature");
+	jw_lkey(&x->w, "thoughtSignature");
 	r = json_raw(x->j, x->pending);
 	if (r.n >= pn && memcmp(r.p, GEM_SIG_PREFIX, pn) == 0) {
 		xg_rs_open(x);
@@ -620,7 +620,7 @@ static void xg_take_sig(struct xg *x)
 static void xg_text_part(struct xg *x, int r, int text_tok, int sig)
 {
 	xg_part(x, r);
-	jw_key(&x->w, "text");
+	jw_lkey(&x->w, "text");
 	xg_raw(x, text_tok);
 	if (sig)
 		xg_take_sig(x);
@@ -667,23 +667,23 @@ static void xg_image_part(struct xg *x, int r, int blk)
 	int src = json_get(j, blk, "source");
 	xg_part(x, r);
 	if (xg_image(j, blk) == 1) {
-		jw_key(w, "inlineData");
+		jw_lkey(w, "inlineData");
 		jw_obj(w);
-		jw_key(w, "mimeType");
+		jw_lkey(w, "mimeType");
 		xg_raw(x, json_get(j, src, "media_type"));
-		jw_key(w, "data");
+		jw_lkey(w, "data");
 		xg_raw(x, json_get(j, src, "data"));
 		jw_end_obj(w);
 	} else {
 		int u = json_get(j, src, "url");
 		const char *mime = xg_guess_mime(x, u);
-		jw_key(w, "fileData");
+		jw_lkey(w, "fileData");
 		jw_obj(w);
 		if (mime) {
-			jw_key(w, "mimeType");
+			jw_lkey(w, "mimeType");
 			jw_str(w, mime);
 		}
-		jw_key(w, "fileUri");
+		jw_lkey(w, "fileUri");
 		xg_raw(x, u);
 		jw_end_obj(w);
 	}
@@ -717,11 +717,11 @@ static void xg_document_part(struct xg *x, int blk)
 		if (d < 0 || mt < 0)
 			return;
 		xg_part(x, XG_USER);
-		jw_key(w, "inlineData");
+		jw_lkey(w, "inlineData");
 		jw_obj(w);
-		jw_key(w, "mimeType");
+		jw_lkey(w, "mimeType");
 		xg_raw(x, mt);
-		jw_key(w, "data");
+		jw_lkey(w, "data");
 		xg_raw(x, d);
 		jw_end_obj(w);
 		jw_end_obj(w);
@@ -729,11 +729,11 @@ static void xg_document_part(struct xg *x, int blk)
 		if ((u = xg_nonempty(j, s, "url")) < 0)
 			return;
 		xg_part(x, XG_USER);
-		jw_key(w, "fileData");
+		jw_lkey(w, "fileData");
 		jw_obj(w);
-		jw_key(w, "mimeType");
-		jw_str(w, "application/pdf");
-		jw_key(w, "fileUri");
+		jw_lkey(w, "mimeType");
+		jw_lstr(w, "application/pdf");
+		jw_lkey(w, "fileUri");
 		xg_raw(x, u);
 		jw_end_obj(w);
 		jw_end_obj(w);
@@ -752,13 +752,13 @@ static void xg_tool_result(struct xg *x, int blk)
 	if (ev >= 0)
 		json_bool(j, ev, &iserr);
 	xg_part(x, XG_USER);
-	jw_key(w, "functionResponse");
+	jw_lkey(w, "functionResponse");
 	jw_obj(w);
-	jw_key(w, "name");
+	jw_lkey(w, "name");
 	xg_put_name(x, xg_find_call(x, id));
-	jw_key(w, "id");
+	jw_lkey(w, "id");
 	xg_raw(x, id);
-	jw_key(w, "response");
+	jw_lkey(w, "response");
 	jw_obj(w);
 	jw_key(w, iserr ? "error" : "output");
 	xg_rs_open(x);
@@ -802,15 +802,15 @@ static void xg_thinking(struct xg *x, int blk)
 	if (th < 0 && sig < 0)
 		return;
 	xg_part(x, XG_MODEL);
-	jw_key(w, "text");
+	jw_lkey(w, "text");
 	if (th >= 0)
 		xg_raw(x, th);
 	else
-		jw_str(w, "");
-	jw_key(w, "thought");
+		jw_lstr(w, "");
+	jw_lkey(w, "thought");
 	jw_bool(w, 1);
 	if (sig >= 0) {
-		jw_key(w, "thoughtSignature");
+		jw_lkey(w, "thoughtSignature");
 		xg_raw(x, sig);
 	}
 	jw_end_obj(w);
@@ -822,18 +822,18 @@ static void xg_tool_use(struct xg *x, int blk)
 	struct jw *w = &x->w;
 	int in = xg_get(j, blk, "input");
 	xg_part(x, XG_MODEL);
-	jw_key(w, "functionCall");
+	jw_lkey(w, "functionCall");
 	jw_obj(w);
-	jw_key(w, "name");
+	jw_lkey(w, "name");
 	xg_put_name(x, xg_name(x, json_get(j, blk, "name")));
-	jw_key(w, "args");
+	jw_lkey(w, "args");
 	if (in >= 0) {
 		xg_raw(x, in);
 	} else {
 		jw_obj(w);
 		jw_end_obj(w);
 	}
-	jw_key(w, "id");
+	jw_lkey(w, "id");
 	xg_raw(x, json_get(j, blk, "id"));
 	jw_end_obj(w);
 	xg_take_sig(x);
@@ -888,8 +888,8 @@ static void xg_message(struct xg *x, int m)
 	if (x->pending >= 0) {
 		/* a signature nothing followed: Gemini puts those on an empty text */
 		xg_part(x, XG_MODEL);
-		jw_key(&x->w, "text");
-		jw_str(&x->w, "");
+		jw_lkey(&x->w, "text");
+		jw_lstr(&x->w, "");
 		xg_take_sig(x);
 		jw_end_obj(&x->w);
 	}
@@ -949,12 +949,12 @@ static void xg_system(struct xg *x, int sys)
 			any = xg_system_any(x, json_get(j, x->mt[m], "content"), 0);
 	if (!any)
 		return;
-	jw_key(w, "systemInstruction");
+	jw_lkey(w, "systemInstruction");
 	jw_obj(w);
-	jw_key(w, "parts");
+	jw_lkey(w, "parts");
 	jw_arr(w);
 	jw_obj(w);
-	jw_key(w, "text");
+	jw_lkey(w, "text");
 	xg_rs_open(x);
 	if (sys >= 0)
 		xg_system_add(x, &jn, sys, 1);
@@ -1240,10 +1240,10 @@ static int xg_write_tools(struct xg *x, const struct xg_params *p)
 	struct jw *w = &x->w;
 	int e = p->tools + 1, n = json_count(j, p->tools), v, idx;
 
-	jw_key(w, "tools");
+	jw_lkey(w, "tools");
 	jw_arr(w);
 	jw_obj(w);
-	jw_key(w, "functionDeclarations");
+	jw_lkey(w, "functionDeclarations");
 	jw_arr(w);
 	for (int i = 0; i < n; i++, e = json_skip(j, e)) {
 		int s = xg_get(j, e, "input_schema"), d = xg_get(j, e, "description"), empty = 0;
@@ -1254,14 +1254,14 @@ static int xg_write_tools(struct xg *x, const struct xg_params *p)
 		if (xg_schema(x, s, &empty))
 			return -1;
 		jw_obj(w);
-		jw_key(w, "name");
+		jw_lkey(w, "name");
 		xg_put_name(x, idx);
 		if (d >= 0) {
-			jw_key(w, "description");
+			jw_lkey(w, "description");
 			xg_raw(x, d);
 		}
 		if (!empty) {
-			jw_key(w, "parameters");
+			jw_lkey(w, "parameters");
 			jw_raw(w, buf_data(&x->sch), buf_len(&x->sch));
 		}
 		jw_end_obj(w);
@@ -1272,21 +1272,21 @@ static int xg_write_tools(struct xg *x, const struct xg_params *p)
 	if (p->tool_choice < 0)
 		return 0;
 	v = json_get(j, p->tool_choice, "type");
-	jw_key(w, "toolConfig");
+	jw_lkey(w, "toolConfig");
 	jw_obj(w);
-	jw_key(w, "functionCallingConfig");
+	jw_lkey(w, "functionCallingConfig");
 	jw_obj(w);
-	jw_key(w, "mode");
+	jw_lkey(w, "mode");
 	if (json_str_eq(j, v, "auto")) {
-		jw_str(w, "AUTO");
+		jw_lstr(w, "AUTO");
 	} else if (json_str_eq(j, v, "none")) {
-		jw_str(w, "NONE");
+		jw_lstr(w, "NONE");
 	} else {
-		jw_str(w, "ANY");
+		jw_lstr(w, "ANY");
 		if (json_str_eq(j, v, "tool")) {
 			if ((idx = xg_name(x, json_get(j, p->tool_choice, "name"))) < 0)
 				return xg_fail(x, "out of memory");
-			jw_key(w, "allowedFunctionNames");
+			jw_lkey(w, "allowedFunctionNames");
 			jw_arr(w);
 			xg_put_name(x, idx);
 			jw_end_arr(w);
@@ -1306,30 +1306,30 @@ static int xg_write_config(struct xg *x, const struct xl_gem_opts *o, const stru
 
 	if (!any)
 		return 0;
-	jw_key(w, "generationConfig");
+	jw_lkey(w, "generationConfig");
 	jw_obj(w);
 	if (o->has_temperature) {
-		jw_key(w, "temperature");
+		jw_lkey(w, "temperature");
 		jw_double(w, o->temperature);
 	} else if (p->temperature >= 0) {
-		jw_key(w, "temperature");
+		jw_lkey(w, "temperature");
 		xg_raw(x, p->temperature);
 	}
 	if (p->top_p >= 0) {
-		jw_key(w, "topP");
+		jw_lkey(w, "topP");
 		xg_raw(x, p->top_p);
 	}
 	if (p->top_k >= 0) {
-		jw_key(w, "topK");
+		jw_lkey(w, "topK");
 		xg_raw(x, p->top_k);
 	}
 	if (p->has_max) {
-		jw_key(w, "maxOutputTokens");
+		jw_lkey(w, "maxOutputTokens");
 		jw_int(w, p->max_tokens);
 	}
 	if (p->nstop > 0) {
 		int e = p->stop + 1;
-		jw_key(w, "stopSequences");
+		jw_lkey(w, "stopSequences");
 		jw_arr(w);
 		for (int i = 0; i < p->nstop && i < XG_MAX_STOP; i++, e = json_skip(j, e))
 			xg_raw(x, e);
@@ -1338,22 +1338,22 @@ static int xg_write_config(struct xg *x, const struct xl_gem_opts *o, const stru
 	if (p->schema >= 0) {
 		if (xg_schema(x, p->schema, NULL))
 			return -1;
-		jw_key(w, "responseMimeType");
-		jw_str(w, "application/json");
-		jw_key(w, "responseSchema");
+		jw_lkey(w, "responseMimeType");
+		jw_lstr(w, "application/json");
+		jw_lkey(w, "responseSchema");
 		jw_raw(w, buf_data(&x->sch), buf_len(&x->sch));
 	}
 	if (p->think.set) {
-		jw_key(w, "thinkingConfig");
+		jw_lkey(w, "thinkingConfig");
 		jw_obj(w);
 		if (p->think.level) {
-			jw_key(w, "thinkingLevel");
+			jw_lkey(w, "thinkingLevel");
 			jw_str(w, p->think.level);
 		} else {
-			jw_key(w, "thinkingBudget");
+			jw_lkey(w, "thinkingBudget");
 			jw_int(w, p->think.budget);
 		}
-		jw_key(w, "includeThoughts");
+		jw_lkey(w, "includeThoughts");
 		jw_bool(w, !p->think.off);
 		jw_end_obj(w);
 	}
@@ -1376,7 +1376,7 @@ static int xg_body(struct xg *x, const struct xl_gem_opts *o)
 		return -1;
 
 	jw_obj(w);
-	jw_key(w, "contents");
+	jw_lkey(w, "contents");
 	jw_arr(w);
 	x->role = -1;
 	for (int m = 0; m < x->nm; m++)

@@ -41,7 +41,23 @@ struct xl {
 	size_t errlen;
 	int *mt;                /* token of each message */
 	unsigned char *mr;      /* enum xl_role of each message */
+	int top[16];            /* top-level members (enum xl_top), picked in one pass */
 };
+
+/* The top-level members the translation reads, looked up once (a body has
+ * about ten members; two dozen separate lookups cost more than the rest of
+ * the parameter checks). */
+enum xl_top {
+	XT_MESSAGES, XT_SYSTEM, XT_MODEL, XT_MAX_TOKENS, XT_TEMPERATURE, XT_TOP_P,
+	XT_STOP, XT_TOOLS, XT_TOOL_CHOICE, XT_THINKING, XT_OUTPUT_CONFIG,
+	XT_OUTPUT_FORMAT, XT_METADATA, XT_N
+};
+static const char *const xl_top_keys[XT_N] = {
+	"messages", "system", "model", "max_tokens", "temperature", "top_p",
+	"stop_sequences", "tools", "tool_choice", "thinking", "output_config",
+	"output_format", "metadata"
+};
+_Static_assert(XT_N <= 16, "struct xl top[] too small");
 
 /* One tool_use of an assistant turn and the result chosen for it. */
 struct xl_call {
@@ -90,6 +106,13 @@ static int xl_get(const struct json *j, int obj, const char *key)
 {
 	int v = json_get(j, obj, key);
 	return v >= 0 && json_is_null(j, v) ? -1 : v;
+}
+
+/* xl_get(j, 0, xl_top_keys[k]), from the one-pass pick. */
+static int xl_top(const struct xl *x, enum xl_top k)
+{
+	int v = x->top[k];
+	return v >= 0 && json_is_null(x->j, v) ? -1 : v;
 }
 
 static int xl_has_bs(struct str s)
@@ -315,9 +338,9 @@ static void xl_text_part(struct xl *x, int text_tok)
 {
 	struct jw *w = &x->w;
 	jw_obj(w);
-	jw_key(w, "type");
-	jw_str(w, "text");
-	jw_key(w, "text");
+	jw_lkey(w, "type");
+	jw_lstr(w, "text");
+	jw_lkey(w, "text");
 	{
 		struct str s = json_span(x->j, text_tok);
 		jw_raw(w, s.p, s.n);
@@ -332,11 +355,11 @@ static void xl_image_part(struct xl *x, int blk)
 	struct jw *w = &x->w;
 	int src = json_get(j, blk, "source");
 	jw_obj(w);
-	jw_key(w, "type");
-	jw_str(w, "image_url");
-	jw_key(w, "image_url");
+	jw_lkey(w, "type");
+	jw_lstr(w, "image_url");
+	jw_lkey(w, "image_url");
 	jw_obj(w);
-	jw_key(w, "url");
+	jw_lkey(w, "url");
 	if (xl_image(j, blk) == 1) {
 		struct str mt = json_raw(j, json_get(j, src, "media_type"));
 		struct str d = json_raw(j, json_get(j, src, "data"));
@@ -398,9 +421,9 @@ static int xl_system(struct xl *x, int c, int m)
 		if (!json_raw(j, c).n)
 			return 0;
 		jw_obj(w);
-		jw_key(w, "role");
-		jw_str(w, "system");
-		jw_key(w, "content");
+		jw_lkey(w, "role");
+		jw_lstr(w, "system");
+		jw_lkey(w, "content");
 		xl_raw(x, c);
 		jw_end_obj(w);
 		return 0;
@@ -409,9 +432,9 @@ static int xl_system(struct xl *x, int c, int m)
 	if (kept <= 0)
 		return kept;
 	jw_obj(w);
-	jw_key(w, "role");
-	jw_str(w, "system");
-	jw_key(w, "content");
+	jw_lkey(w, "role");
+	jw_lstr(w, "system");
+	jw_lkey(w, "content");
 	{
 		struct xl_join jn;
 		int e = c + 1, n = json_count(j, c);
@@ -444,9 +467,9 @@ static int xl_user(struct xl *x, int m)
 		if (!json_raw(j, c).n)
 			return 0;
 		jw_obj(w);
-		jw_key(w, "role");
-		jw_str(w, "user");
-		jw_key(w, "content");
+		jw_lkey(w, "role");
+		jw_lstr(w, "user");
+		jw_lkey(w, "content");
 		xl_raw(x, c);
 		jw_end_obj(w);
 		return 0;
@@ -474,9 +497,9 @@ static int xl_user(struct xl *x, int m)
 	if (!parts)
 		return 0;
 	jw_obj(w);
-	jw_key(w, "role");
-	jw_str(w, "user");
-	jw_key(w, "content");
+	jw_lkey(w, "role");
+	jw_lstr(w, "user");
+	jw_lkey(w, "content");
 	if (parts == 1 && !images) {
 		xl_raw(x, single);
 	} else {
@@ -537,9 +560,9 @@ static void xl_tool_content(struct xl *x, int blk)
 	jw_arr(w);
 	if (prefix) {
 		jw_obj(w);
-		jw_key(w, "type");
-		jw_str(w, "text");
-		jw_key(w, "text");
+		jw_lkey(w, "type");
+		jw_lstr(w, "text");
+		jw_lkey(w, "text");
 		jw_str(w, prefix);
 		jw_end_obj(w);
 	}
@@ -701,7 +724,7 @@ static void xl_arguments(struct xl *x, int blk)
 	int inside = 0, esc = 0, ws = 0;
 
 	if (in < 0) {
-		jw_str(&x->w, "{}");
+		jw_lstr(&x->w, "{}");
 		return;
 	}
 	s = json_span(j, in);
@@ -767,9 +790,9 @@ static int xl_assistant(struct xl *x, int m, int end)
 		if (!json_raw(j, c).n)
 			return 0;
 		jw_obj(w);
-		jw_key(w, "role");
-		jw_str(w, "assistant");
-		jw_key(w, "content");
+		jw_lkey(w, "role");
+		jw_lstr(w, "assistant");
+		jw_lkey(w, "content");
 		xl_raw(x, c);
 		jw_end_obj(w);
 		return 0;
@@ -795,9 +818,9 @@ static int xl_assistant(struct xl *x, int m, int end)
 		return 0;
 	}
 	jw_obj(w);
-	jw_key(w, "role");
-	jw_str(w, "assistant");
-	jw_key(w, "content");
+	jw_lkey(w, "role");
+	jw_lstr(w, "assistant");
+	jw_lkey(w, "content");
 	if (!texts) {
 		jw_null(w);
 	} else if (texts == 1) {
@@ -814,7 +837,7 @@ static int xl_assistant(struct xl *x, int m, int end)
 	}
 	if (thinking) {
 		struct xl_join jn;
-		jw_key(w, "reasoning_content");
+		jw_lkey(w, "reasoning_content");
 		xl_join_open(&jn, x, NULL);
 		e = c + 1;
 		for (int b = 0; b < n; b++, e = json_skip(j, e)) {
@@ -825,21 +848,21 @@ static int xl_assistant(struct xl *x, int m, int end)
 		xl_rs_close(x);
 	}
 	if (live) {
-		jw_key(w, "tool_calls");
+		jw_lkey(w, "tool_calls");
 		jw_arr(w);
 		for (int i = 0; i < nc; i++) {
 			if (calls[i].dup)
 				continue;
 			jw_obj(w);
-			jw_key(w, "id");
+			jw_lkey(w, "id");
 			xl_raw(x, json_get(j, calls[i].blk, "id"));
-			jw_key(w, "type");
-			jw_str(w, "function");
-			jw_key(w, "function");
+			jw_lkey(w, "type");
+			jw_lstr(w, "function");
+			jw_lkey(w, "function");
 			jw_obj(w);
-			jw_key(w, "name");
+			jw_lkey(w, "name");
 			xl_raw(x, json_get(j, calls[i].blk, "name"));
-			jw_key(w, "arguments");
+			jw_lkey(w, "arguments");
 			xl_arguments(x, calls[i].blk);
 			jw_end_obj(w);
 			jw_end_obj(w);
@@ -860,11 +883,11 @@ static int xl_assistant(struct xl *x, int m, int end)
 			}
 		}
 		jw_obj(w);
-		jw_key(w, "role");
-		jw_str(w, "tool");
-		jw_key(w, "tool_call_id");
+		jw_lkey(w, "role");
+		jw_lstr(w, "tool");
+		jw_lkey(w, "tool_call_id");
 		xl_raw(x, json_get(j, calls[i].blk, "id"));
-		jw_key(w, "content");
+		jw_lkey(w, "content");
 		if (calls[i].res >= 0)
 			xl_tool_content(x, calls[i].res);
 		else
@@ -882,8 +905,8 @@ static int xl_messages(struct xl *x, int msgs)
 	const struct json *j = x->j;
 	int n = json_count(j, msgs), e = msgs + 1;
 
-	x->mt = malloc((size_t)(n ? n : 1) * sizeof(*x->mt));
-	x->mr = malloc((size_t)(n ? n : 1));
+	x->mt = malloc((size_t)(n > 0 ? n : 1) * sizeof(*x->mt));
+	x->mr = malloc((size_t)(n > 0 ? n : 1));
 	if (!x->mt || !x->mr)
 		return xl_fail(x, "out of memory");
 	for (int m = 0; m < n; m++, e = json_skip(j, e)) {
@@ -941,11 +964,11 @@ struct xl_params {
 	int user;
 };
 
-static int xl_number(struct xl *x, const char *key, int *tok)
+static int xl_number(struct xl *x, enum xl_top k, int *tok)
 {
-	*tok = xl_get(x->j, 0, key);
+	*tok = xl_top(x, k);
 	if (*tok >= 0 && !json_is_num(x->j, *tok))
-		return xl_fail(x, "%s: must be a number", key);
+		return xl_fail(x, "%s: must be a number", xl_top_keys[k]);
 	return 0;
 }
 
@@ -966,7 +989,7 @@ static const char *xl_effort_word(const struct json *j, int t)
 static int xl_effort_of(struct xl *x, int holder, const char *where, const char **eff)
 {
 	const struct json *j = x->j;
-	int oc = xl_get(j, holder, "output_config"), ef;
+	int oc = holder ? xl_get(j, holder, "output_config") : xl_top(x, XT_OUTPUT_CONFIG), ef;
 	*eff = NULL;
 	if (oc < 0)
 		return 0;
@@ -982,7 +1005,7 @@ static int xl_effort_of(struct xl *x, int holder, const char *where, const char 
 static int xl_reasoning(struct xl *x, const struct xl_oai_opts *o, int msgs, struct xl_params *p)
 {
 	const struct json *j = x->j;
-	int th = xl_get(j, 0, "thinking"), ty = -1, bt = -1, n = json_count(j, msgs);
+	int th = xl_top(x, XT_THINKING), ty = -1, bt = -1, n = json_count(j, msgs);
 	long long budget = 0;
 	const char *eff = NULL, *top = NULL;
 	char where[48];
@@ -1031,7 +1054,7 @@ static int xl_reasoning(struct xl *x, const struct xl_oai_opts *o, int msgs, str
 static int xl_tools(struct xl *x, struct xl_params *p)
 {
 	const struct json *j = x->j;
-	int t = xl_get(j, 0, "tools"), e, n, tc, v;
+	int t = xl_top(x, XT_TOOLS), e, n, tc, v;
 
 	p->tools = t;
 	p->ntools = 0;
@@ -1057,7 +1080,7 @@ static int xl_tools(struct xl *x, struct xl_params *p)
 			p->ntools++;
 		}
 	}
-	tc = xl_get(j, 0, "tool_choice");
+	tc = xl_top(x, XT_TOOL_CHOICE);
 	p->tool_choice = tc;
 	p->parallel_off = 0;
 	if (tc < 0)
@@ -1091,11 +1114,11 @@ static int xl_params(struct xl *x, const struct xl_oai_opts *o, int msgs, struct
 	p->schema = -1;
 	p->user = -1;
 	if (!o->model_name) {
-		p->model = xl_get(j, 0, "model");
+		p->model = xl_top(x, XT_MODEL);
 		if (!json_is_str(j, p->model))
 			return xl_fail(x, "model: must be a string");
 	}
-	v = xl_get(j, 0, "max_tokens");
+	v = xl_top(x, XT_MAX_TOKENS);
 	if (v >= 0) {
 		if (json_int(j, v, &p->max_tokens))
 			return xl_fail(x, "max_tokens: must be an integer");
@@ -1108,9 +1131,9 @@ static int xl_params(struct xl *x, const struct xl_oai_opts *o, int msgs, struct
 		p->has_max = 1;
 		p->max_tokens = o->max_tokens_cap;
 	}
-	if (xl_number(x, "temperature", &p->temperature) || xl_number(x, "top_p", &p->top_p))
+	if (xl_number(x, XT_TEMPERATURE, &p->temperature) || xl_number(x, XT_TOP_P, &p->top_p))
 		return -1;
-	p->stop = xl_get(j, 0, "stop_sequences");
+	p->stop = xl_top(x, XT_STOP);
 	if (p->stop >= 0) {
 		int e = p->stop + 1;
 		if (!json_is_arr(j, p->stop))
@@ -1122,19 +1145,19 @@ static int xl_params(struct xl *x, const struct xl_oai_opts *o, int msgs, struct
 	}
 	if (xl_tools(x, p) || xl_reasoning(x, o, msgs, p))
 		return -1;
-	v = xl_get(j, 0, "output_config");
+	v = xl_top(x, XT_OUTPUT_CONFIG);
 	v = v >= 0 ? xl_get(j, v, "format") : -1; /* output_config checked by xl_reasoning */
 	if (v >= 0 && !json_is_obj(j, v))
 		return xl_fail(x, "output_config.format: must be an object");
 	if (v < 0) {
-		v = xl_get(j, 0, "output_format"); /* the structured-outputs beta spelling */
+		v = xl_top(x, XT_OUTPUT_FORMAT); /* the structured-outputs beta spelling */
 		if (v >= 0 && !json_is_obj(j, v))
 			return xl_fail(x, "output_format: must be an object");
 	}
 	if (v >= 0 && json_str_eq(j, json_get(j, v, "type"), "json_schema") &&
 	    json_is_obj(j, xl_get(j, v, "schema")))
 		p->schema = xl_get(j, v, "schema");
-	v = xl_get(j, 0, "metadata");
+	v = xl_top(x, XT_METADATA);
 	if (v >= 0) {
 		if (!json_is_obj(j, v))
 			return xl_fail(x, "metadata: must be an object");
@@ -1151,24 +1174,24 @@ static void xl_write_tools(struct xl *x, const struct xl_params *p)
 	struct jw *w = &x->w;
 	int e = p->tools + 1, n = json_count(j, p->tools), v;
 
-	jw_key(w, "tools");
+	jw_lkey(w, "tools");
 	jw_arr(w);
 	for (int i = 0; i < n; i++, e = json_skip(j, e)) {
 		int s = xl_get(j, e, "input_schema"), d = xl_get(j, e, "description");
 		if (s < 0)
 			continue;
 		jw_obj(w);
-		jw_key(w, "type");
-		jw_str(w, "function");
-		jw_key(w, "function");
+		jw_lkey(w, "type");
+		jw_lstr(w, "function");
+		jw_lkey(w, "function");
 		jw_obj(w);
-		jw_key(w, "name");
+		jw_lkey(w, "name");
 		xl_raw(x, json_get(j, e, "name"));
 		if (d >= 0) {
-			jw_key(w, "description");
+			jw_lkey(w, "description");
 			xl_raw(x, d);
 		}
-		jw_key(w, "parameters");
+		jw_lkey(w, "parameters");
 		xl_raw(x, s);
 		jw_end_obj(w);
 		jw_end_obj(w);
@@ -1176,26 +1199,26 @@ static void xl_write_tools(struct xl *x, const struct xl_params *p)
 	jw_end_arr(w);
 	if (p->tool_choice >= 0) {
 		v = json_get(j, p->tool_choice, "type");
-		jw_key(w, "tool_choice");
+		jw_lkey(w, "tool_choice");
 		if (json_str_eq(j, v, "auto")) {
-			jw_str(w, "auto");
+			jw_lstr(w, "auto");
 		} else if (json_str_eq(j, v, "any")) {
-			jw_str(w, "required");
+			jw_lstr(w, "required");
 		} else if (json_str_eq(j, v, "none")) {
-			jw_str(w, "none");
+			jw_lstr(w, "none");
 		} else {
 			jw_obj(w);
-			jw_key(w, "type");
-			jw_str(w, "function");
-			jw_key(w, "function");
+			jw_lkey(w, "type");
+			jw_lstr(w, "function");
+			jw_lkey(w, "function");
 			jw_obj(w);
-			jw_key(w, "name");
+			jw_lkey(w, "name");
 			xl_raw(x, json_get(j, p->tool_choice, "name"));
 			jw_end_obj(w);
 			jw_end_obj(w);
 		}
 		if (p->parallel_off) {
-			jw_key(w, "parallel_tool_calls");
+			jw_lkey(w, "parallel_tool_calls");
 			jw_bool(w, 0);
 		}
 	}
@@ -1206,25 +1229,27 @@ static int xl_body(struct xl *x, const struct xl_oai_opts *o)
 	const struct json *j = x->j;
 	struct jw *w = &x->w;
 	struct xl_params p;
-	int msgs = json_get(j, 0, "messages"), sys;
+	int msgs, sys;
 
+	json_pick(j, 0, xl_top_keys, XT_N, x->top);
+	msgs = x->top[XT_MESSAGES];
 	if (msgs < 0)
 		return xl_fail(x, "messages: required");
 	if (!json_is_arr(j, msgs))
 		return xl_fail(x, "messages: must be an array");
-	sys = xl_get(j, 0, "system");
+	sys = xl_top(x, XT_SYSTEM);
 	if (sys >= 0 && !json_is_str(j, sys) && !json_is_arr(j, sys))
 		return xl_fail(x, "system: must be a string or an array of text blocks");
 	if (xl_params(x, o, msgs, &p))
 		return -1;
 
 	jw_obj(w);
-	jw_key(w, "model");
+	jw_lkey(w, "model");
 	if (o->model_name)
 		jw_str(w, o->model_name);
 	else
 		xl_raw(x, p.model);
-	jw_key(w, "messages");
+	jw_lkey(w, "messages");
 	jw_arr(w);
 	if (sys >= 0 && xl_system(x, sys, -1))
 		return -1;
@@ -1235,29 +1260,29 @@ static int xl_body(struct xl *x, const struct xl_oai_opts *o)
 		jw_key(w, o->use_max_completion_tokens ? "max_completion_tokens" : "max_tokens");
 		jw_int(w, p.max_tokens);
 	}
-	jw_key(w, "stream");
+	jw_lkey(w, "stream");
 	jw_bool(w, o->stream);
 	if (o->stream) {
-		jw_key(w, "stream_options");
+		jw_lkey(w, "stream_options");
 		jw_obj(w);
-		jw_key(w, "include_usage");
+		jw_lkey(w, "include_usage");
 		jw_bool(w, 1);
 		jw_end_obj(w);
 	}
 	if (o->has_temperature) {
-		jw_key(w, "temperature");
+		jw_lkey(w, "temperature");
 		jw_double(w, o->temperature);
 	} else if (p.temperature >= 0) {
-		jw_key(w, "temperature");
+		jw_lkey(w, "temperature");
 		xl_raw(x, p.temperature);
 	}
 	if (p.top_p >= 0) {
-		jw_key(w, "top_p");
+		jw_lkey(w, "top_p");
 		xl_raw(x, p.top_p);
 	}
 	if (p.nstop > 0) {
 		int e = p.stop + 1;
-		jw_key(w, "stop");
+		jw_lkey(w, "stop");
 		jw_arr(w);
 		for (int i = 0; i < p.nstop; i++, e = json_skip(j, e))
 			xl_raw(x, e);
@@ -1266,27 +1291,27 @@ static int xl_body(struct xl *x, const struct xl_oai_opts *o)
 	if (p.ntools > 0)
 		xl_write_tools(x, &p);
 	if (p.effort) {
-		jw_key(w, "reasoning_effort");
+		jw_lkey(w, "reasoning_effort");
 		jw_str(w, p.effort);
 	}
 	if (p.schema >= 0) {
-		jw_key(w, "response_format");
+		jw_lkey(w, "response_format");
 		jw_obj(w);
-		jw_key(w, "type");
-		jw_str(w, "json_schema");
-		jw_key(w, "json_schema");
+		jw_lkey(w, "type");
+		jw_lstr(w, "json_schema");
+		jw_lkey(w, "json_schema");
 		jw_obj(w);
-		jw_key(w, "name");
-		jw_str(w, "output");
-		jw_key(w, "schema");
+		jw_lkey(w, "name");
+		jw_lstr(w, "output");
+		jw_lkey(w, "schema");
 		xl_raw(x, p.schema);
-		jw_key(w, "strict");
+		jw_lkey(w, "strict");
 		jw_bool(w, 0);
 		jw_end_obj(w);
 		jw_end_obj(w);
 	}
 	if (p.user >= 0) {
-		jw_key(w, "user");
+		jw_lkey(w, "user");
 		xl_raw(x, p.user);
 	}
 	jw_end_obj(w);

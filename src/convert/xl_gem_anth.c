@@ -302,9 +302,9 @@ static void put_text(struct cx *c, struct str span)
 	if (!w)
 		return;
 	jw_obj(w);
-	jw_key(w, "type");
-	jw_str(w, "text");
-	jw_key(w, "text");
+	jw_lkey(w, "type");
+	jw_lstr(w, "text");
+	jw_lkey(w, "text");
 	jw_raw(w, span.p, span.n);
 	jw_end_obj(w);
 }
@@ -317,16 +317,16 @@ static int put_thinking(struct cx *c, int text, int sig, int fc)
 	if (!w)
 		return 0;
 	jw_obj(w);
-	jw_key(w, "type");
-	jw_str(w, "thinking");
-	jw_key(w, "thinking");
+	jw_lkey(w, "type");
+	jw_lstr(w, "thinking");
+	jw_lkey(w, "thinking");
 	if (text >= 0)
 		put_raw(c, json_span(c->j, text));
 	else
-		jw_str(w, "");
-	jw_key(w, "signature");
+		jw_lstr(w, "");
+	jw_lkey(w, "signature");
 	if (sig < 0) {
-		jw_str(w, "");
+		jw_lstr(w, "");
 	} else if (!fc) {
 		put_raw(c, json_span(c->j, sig));
 	} else {
@@ -634,15 +634,15 @@ static int media_block(struct cx *c, const char *path, int kind, int obj)
 		}
 		if (c->w) {
 			jw_obj(c->w);
-			jw_key(c->w, "type");
+			jw_lkey(c->w, "type");
 			jw_str(c->w, block);
-			jw_key(c->w, "source");
+			jw_lkey(c->w, "source");
 			jw_obj(c->w);
-			jw_key(c->w, "type");
-			jw_str(c->w, "base64");
-			jw_key(c->w, "media_type");
+			jw_lkey(c->w, "type");
+			jw_lstr(c->w, "base64");
+			jw_lkey(c->w, "media_type");
 			jw_str(c->w, type);
-			jw_key(c->w, "data");
+			jw_lkey(c->w, "data");
 			jw_strn(c->w, buf_data(&nb), buf_len(&nb));
 			jw_end_obj(c->w);
 			jw_end_obj(c->w);
@@ -674,13 +674,13 @@ static int media_block(struct cx *c, const char *path, int kind, int obj)
 		if (c->w) {
 			struct str u = json_span(j, x);
 			jw_obj(c->w);
-			jw_key(c->w, "type");
+			jw_lkey(c->w, "type");
 			jw_str(c->w, block);
-			jw_key(c->w, "source");
+			jw_lkey(c->w, "source");
 			jw_obj(c->w);
-			jw_key(c->w, "type");
-			jw_str(c->w, "url");
-			jw_key(c->w, "url");
+			jw_lkey(c->w, "type");
+			jw_lstr(c->w, "url");
+			jw_lkey(c->w, "url");
 			jw_raw(c->w, u.p, u.n);
 			jw_end_obj(c->w);
 			jw_end_obj(c->w);
@@ -856,14 +856,14 @@ static int call_block(struct cx *c, const char *path, int fc, int part)
 	if (!k)
 		return fail_mem(c); /* cannot happen: every call was recorded */
 	jw_obj(c->w);
-	jw_key(c->w, "type");
-	jw_str(c->w, "tool_use");
-	jw_key(c->w, "id");
+	jw_lkey(c->w, "type");
+	jw_lstr(c->w, "tool_use");
+	jw_lkey(c->w, "id");
 	if (put_call_id(c, k))
 		return -1;
-	jw_key(c->w, "name");
+	jw_lkey(c->w, "name");
 	put_raw(c, json_span(j, name));
-	jw_key(c->w, "input");
+	jw_lkey(c->w, "input");
 	if (unset(j, args))
 		jw_raw(c->w, "{}", 2);
 	else
@@ -943,9 +943,9 @@ static int resp_block(struct cx *c, const char *path, int fr, int part)
 	}
 
 	jw_obj(c->w);
-	jw_key(c->w, "type");
-	jw_str(c->w, "tool_result");
-	jw_key(c->w, "tool_use_id");
+	jw_lkey(c->w, "type");
+	jw_lstr(c->w, "tool_result");
+	jw_lkey(c->w, "tool_use_id");
 	{
 		struct call *kc = resp_call(c, part);
 		if (!kc) {
@@ -958,13 +958,13 @@ static int resp_block(struct cx *c, const char *path, int fr, int part)
 		}
 	}
 	if (nmedia) {
-		jw_key(c->w, "content");
+		jw_lkey(c->w, "content");
 		jw_arr(c->w);
 		if (txt.n) {
 			jw_obj(c->w);
-			jw_key(c->w, "type");
-			jw_str(c->w, "text");
-			jw_key(c->w, "text");
+			jw_lkey(c->w, "type");
+			jw_lstr(c->w, "text");
+			jw_lkey(c->w, "text");
 			jw_raw(c->w, txt.p, txt.n);
 			jw_end_obj(c->w);
 		}
@@ -980,11 +980,11 @@ static int resp_block(struct cx *c, const char *path, int fr, int part)
 		}
 		jw_end_arr(c->w);
 	} else if (txt.n) {
-		jw_key(c->w, "content");
+		jw_lkey(c->w, "content");
 		jw_raw(c->w, txt.p, txt.n);
 	}
 	if (is_error) {
-		jw_key(c->w, "is_error");
+		jw_lkey(c->w, "is_error");
 		jw_bool(c->w, 1);
 	}
 	jw_end_obj(c->w);
@@ -1357,9 +1357,9 @@ static void write_turn(struct cx *c, struct content *ms, int s, int e)
 		if (!skipped(&ms[i]))
 			count++, only = i;
 	jw_obj(w);
-	jw_key(w, "role");
+	jw_lkey(w, "role");
 	jw_str(w, side == S_MODEL ? "assistant" : "user");
-	jw_key(w, "content");
+	jw_lkey(w, "content");
 	if (count == 1 && ms[only].plain >= 0) {
 		put_raw(c, json_span(c->j, ms[only].plain));
 	} else {
@@ -1471,13 +1471,13 @@ static int put_decl(struct cx *c, int ti, int di, int d)
 	if (!w)
 		return 0;
 	jw_obj(w);
-	jw_key(w, "name");
+	jw_lkey(w, "name");
 	put_raw(c, json_span(j, name));
 	if (!unset(j, desc)) {
-		jw_key(w, "description");
+		jw_lkey(w, "description");
 		put_raw(c, json_span(j, desc));
 	}
-	jw_key(w, "input_schema");
+	jw_lkey(w, "input_schema");
 	if (!unset(j, par)) {
 		if (put_schema(c, par, 1, 1))
 			return -1;
@@ -1785,20 +1785,20 @@ static void write_request(struct cx *c, const struct xl_gem_in_opts *o, const st
 	int i, s, e, cnt;
 
 	jw_obj(w);
-	jw_key(w, "model");
+	jw_lkey(w, "model");
 	jw_str(w, o->model_name);
-	jw_key(w, "max_tokens");
+	jw_lkey(w, "max_tokens");
 	jw_int(w, max_tokens);
 
 	if (p->nsys) {
-		jw_key(w, "system");
+		jw_lkey(w, "system");
 		jw_arr(w);
 		if (sys_blocks(c, p->sys) < 0)
 			return;
 		jw_end_arr(w);
 	}
 
-	jw_key(w, "messages");
+	jw_lkey(w, "messages");
 	jw_arr(w);
 	for (i = 0; next_turn(ms, n, &i, &s, &e);) {
 		write_turn(c, ms, s, e);
@@ -1808,19 +1808,19 @@ static void write_request(struct cx *c, const struct xl_gem_in_opts *o, const st
 	jw_end_arr(w);
 
 	if (p->tools >= 0) {
-		jw_key(w, "tools");
+		jw_lkey(w, "tools");
 		jw_arr(w);
 		if (put_tools(c, p->tools, &cnt))
 			return;
 		jw_end_arr(w);
 		if (p->tc != TC_UNSET) {
 			static const char *const names[] = { "auto", "auto", "any", "none", "tool" };
-			jw_key(w, "tool_choice");
+			jw_lkey(w, "tool_choice");
 			jw_obj(w);
-			jw_key(w, "type");
+			jw_lkey(w, "type");
 			jw_str(w, names[p->tc]);
 			if (p->tc == TC_TOOL) {
-				jw_key(w, "name");
+				jw_lkey(w, "name");
 				put_raw(c, json_span(j, p->tc_name));
 			}
 			jw_end_obj(w);
@@ -1840,7 +1840,7 @@ static void write_request(struct cx *c, const struct xl_gem_in_opts *o, const st
 			}
 			if (trim_ws(txt).n) {
 				if (first) {
-					jw_key(w, "stop_sequences");
+					jw_lkey(w, "stop_sequences");
 					jw_arr(w);
 					first = 0;
 				}
@@ -1853,48 +1853,48 @@ static void write_request(struct cx *c, const struct xl_gem_in_opts *o, const st
 	}
 
 	if (p->temp >= 0 && (think == TH_NONE || p->temp_v == 1)) {
-		jw_key(w, "temperature");
+		jw_lkey(w, "temperature");
 		if (p->temp_clamp)
 			jw_int(w, 1);
 		else
 			put_raw(c, json_span(j, p->temp));
 	}
 	if (p->top_p >= 0 && (think == TH_NONE || p->top_p_v >= 0.95)) {
-		jw_key(w, "top_p");
+		jw_lkey(w, "top_p");
 		put_raw(c, json_span(j, p->top_p));
 	}
 	if (p->top_k > 0 && think == TH_NONE) {
-		jw_key(w, "top_k");
+		jw_lkey(w, "top_k");
 		jw_int(w, p->top_k);
 	}
 	if (think != TH_NONE) {
-		jw_key(w, "thinking");
+		jw_lkey(w, "thinking");
 		jw_obj(w);
-		jw_key(w, "type");
+		jw_lkey(w, "type");
 		if (think == TH_ADAPTIVE) {
-			jw_str(w, "adaptive");
+			jw_lstr(w, "adaptive");
 		} else {
-			jw_str(w, "enabled");
-			jw_key(w, "budget_tokens");
+			jw_lstr(w, "enabled");
+			jw_lkey(w, "budget_tokens");
 			jw_int(w, budget);
 		}
 		jw_end_obj(w);
 	}
 	if (p->schema >= 0) {
-		jw_key(w, "output_config");
+		jw_lkey(w, "output_config");
 		jw_obj(w);
-		jw_key(w, "format");
+		jw_lkey(w, "format");
 		jw_obj(w);
-		jw_key(w, "type");
-		jw_str(w, "json_schema");
-		jw_key(w, "schema");
+		jw_lkey(w, "type");
+		jw_lstr(w, "json_schema");
+		jw_lkey(w, "schema");
 		if (put_schema(c, p->schema, p->schema_openapi, 0))
 			return;
 		jw_end_obj(w);
 		jw_end_obj(w);
 	}
 	if (o->stream) {
-		jw_key(w, "stream");
+		jw_lkey(w, "stream");
 		jw_bool(w, 1);
 	}
 	jw_end_obj(w);

@@ -153,7 +153,7 @@ static void put_cc(struct cx *c, int cc)
 {
 	if (c->w && json_is_obj(c->j, cc)) {
 		struct str s = json_span(c->j, cc);
-		jw_key(c->w, "cache_control");
+		jw_lkey(c->w, "cache_control");
 		jw_raw(c->w, s.p, s.n);
 	}
 }
@@ -165,9 +165,9 @@ static void put_text(struct cx *c, struct str span, int cc)
 	if (!w)
 		return;
 	jw_obj(w);
-	jw_key(w, "type");
-	jw_str(w, "text");
-	jw_key(w, "text");
+	jw_lkey(w, "type");
+	jw_lstr(w, "text");
+	jw_lkey(w, "text");
 	jw_raw(w, span.p, span.n);
 	put_cc(c, cc);
 	jw_end_obj(w);
@@ -299,15 +299,15 @@ static int image_block(struct cx *c, int idx, int p, int part)
 		}
 		if (c->w) {
 			jw_obj(c->w);
-			jw_key(c->w, "type");
-			jw_str(c->w, "image");
-			jw_key(c->w, "source");
+			jw_lkey(c->w, "type");
+			jw_lstr(c->w, "image");
+			jw_lkey(c->w, "source");
 			jw_obj(c->w);
-			jw_key(c->w, "type");
-			jw_str(c->w, "base64");
-			jw_key(c->w, "media_type");
+			jw_lkey(c->w, "type");
+			jw_lstr(c->w, "base64");
+			jw_lkey(c->w, "media_type");
 			jw_str(c->w, type);
-			jw_key(c->w, "data");
+			jw_lkey(c->w, "data");
 			jw_strn(c->w, data.p, data.n);
 			jw_end_obj(c->w);
 			put_cc(c, json_get(j, part, "cache_control"));
@@ -317,13 +317,13 @@ static int image_block(struct cx *c, int idx, int p, int part)
 		if (c->w) {
 			struct str s = json_span(j, u);
 			jw_obj(c->w);
-			jw_key(c->w, "type");
-			jw_str(c->w, "image");
-			jw_key(c->w, "source");
+			jw_lkey(c->w, "type");
+			jw_lstr(c->w, "image");
+			jw_lkey(c->w, "source");
 			jw_obj(c->w);
-			jw_key(c->w, "type");
-			jw_str(c->w, "url");
-			jw_key(c->w, "url");
+			jw_lkey(c->w, "type");
+			jw_lstr(c->w, "url");
+			jw_lkey(c->w, "url");
 			jw_raw(c->w, s.p, s.n);
 			jw_end_obj(c->w);
 			put_cc(c, json_get(j, part, "cache_control"));
@@ -451,9 +451,9 @@ static int tool_use(struct cx *c, int fn, const char *path, int id_tok, int lega
 	if (c->w) {
 		struct str ns = json_span(j, name);
 		jw_obj(c->w);
-		jw_key(c->w, "type");
-		jw_str(c->w, "tool_use");
-		jw_key(c->w, "id");
+		jw_lkey(c->w, "type");
+		jw_lstr(c->w, "tool_use");
+		jw_lkey(c->w, "id");
 		if (id_tok >= 0) {
 			if (put_id(c, id_tok)) {
 				buf_free(&t);
@@ -464,9 +464,9 @@ static int tool_use(struct cx *c, int fn, const char *path, int id_tok, int lega
 			snprintf(id, sizeof(id), "call_fn_%d", legacy);
 			jw_str(c->w, id);
 		}
-		jw_key(c->w, "name");
+		jw_lkey(c->w, "name");
 		jw_raw(c->w, ns.p, ns.n);
-		jw_key(c->w, "input");
+		jw_lkey(c->w, "input");
 		jw_raw(c->w, in.p, in.n);
 		jw_end_obj(c->w);
 	}
@@ -566,9 +566,9 @@ static int tool_result(struct cx *c, int idx, const struct msg *mi)
 	if (!w)
 		return 1;
 	jw_obj(w);
-	jw_key(w, "type");
-	jw_str(w, "tool_result");
-	jw_key(w, "tool_use_id");
+	jw_lkey(w, "type");
+	jw_lstr(w, "tool_result");
+	jw_lkey(w, "tool_use_id");
 	if (id >= 0) {
 		if (put_id(c, id))
 			return -1;
@@ -578,10 +578,10 @@ static int tool_result(struct cx *c, int idx, const struct msg *mi)
 		jw_str(w, s);
 	}
 	if (json_is_str(j, content) && json_raw(j, content).n) {
-		jw_key(w, "content");
+		jw_lkey(w, "content");
 		put_raw(c, json_span(j, content));
 	} else if (nparts > 0) {
-		jw_key(w, "content");
+		jw_lkey(w, "content");
 		jw_arr(w);
 		if (content_blocks(c, idx, content, CT_TOOL) < 0)
 			return -1;
@@ -710,9 +710,9 @@ static void write_turn(struct cx *c, struct msg *ms, int s, int e)
 		if (!skipped(&ms[i]))
 			count++, only = i;
 	jw_obj(w);
-	jw_key(w, "role");
+	jw_lkey(w, "role");
 	jw_str(w, side == K_ASSISTANT ? "assistant" : "user");
-	jw_key(w, "content");
+	jw_lkey(w, "content");
 	if (count == 1 && ms[only].plain >= 0) {
 		put_raw(c, json_span(c->j, ms[only].plain));
 	} else {
@@ -791,13 +791,13 @@ static int put_tools(struct cx *c, int arr, int legacy)
 		if (!w)
 			continue;
 		jw_obj(w);
-		jw_key(w, "name");
+		jw_lkey(w, "name");
 		put_raw(c, json_span(j, name));
 		if (!unset(j, desc)) {
-			jw_key(w, "description");
+			jw_lkey(w, "description");
 			put_raw(c, json_span(j, desc));
 		}
-		jw_key(w, "input_schema");
+		jw_lkey(w, "input_schema");
 		if (unset(j, par)) {
 			put_raw(c, STR_LIT("{\"type\":\"object\",\"properties\":{}}"));
 		} else if (json_get(j, par, "type") >= 0) {
@@ -1087,13 +1087,13 @@ static void write_request(struct cx *c, const struct xl_anth_opts *o, const stru
 	int i, s, e;
 
 	jw_obj(w);
-	jw_key(w, "model");
+	jw_lkey(w, "model");
 	jw_str(w, o->model_name);
-	jw_key(w, "max_tokens");
+	jw_lkey(w, "max_tokens");
 	jw_int(w, max_tokens);
 
 	if (nsys) {
-		jw_key(w, "system");
+		jw_lkey(w, "system");
 		jw_arr(w);
 		for (i = 0; i < n; i++)
 			if (ms[i].kind == K_SYSTEM &&
@@ -1102,7 +1102,7 @@ static void write_request(struct cx *c, const struct xl_anth_opts *o, const stru
 		jw_end_arr(w);
 	}
 
-	jw_key(w, "messages");
+	jw_lkey(w, "messages");
 	jw_arr(w);
 	for (i = 0; next_turn(ms, n, &i, &s, &e);) {
 		write_turn(c, ms, s, e);
@@ -1112,23 +1112,23 @@ static void write_request(struct cx *c, const struct xl_anth_opts *o, const stru
 	jw_end_arr(w);
 
 	if (p->tools >= 0) {
-		jw_key(w, "tools");
+		jw_lkey(w, "tools");
 		jw_arr(w);
 		if (put_tools(c, p->tools, p->legacy_fns))
 			return;
 		jw_end_arr(w);
 		if (p->tc != TC_UNSET || p->no_parallel) {
 			static const char *const names[] = { "auto", "auto", "any", "none", "tool" };
-			jw_key(w, "tool_choice");
+			jw_lkey(w, "tool_choice");
 			jw_obj(w);
-			jw_key(w, "type");
+			jw_lkey(w, "type");
 			jw_str(w, names[p->tc]);
 			if (p->tc == TC_TOOL) {
-				jw_key(w, "name");
+				jw_lkey(w, "name");
 				put_raw(c, json_span(j, p->tc_name));
 			}
 			if (p->no_parallel && p->tc != TC_NONE) {
-				jw_key(w, "disable_parallel_tool_use");
+				jw_lkey(w, "disable_parallel_tool_use");
 				jw_bool(w, 1);
 			}
 			jw_end_obj(w);
@@ -1148,7 +1148,7 @@ static void write_request(struct cx *c, const struct xl_anth_opts *o, const stru
 			}
 			if (trim_ws(txt).n) {
 				if (first) {
-					jw_key(w, "stop_sequences");
+					jw_lkey(w, "stop_sequences");
 					jw_arr(w);
 					first = 0;
 				}
@@ -1161,46 +1161,46 @@ static void write_request(struct cx *c, const struct xl_anth_opts *o, const stru
 	}
 
 	if (p->temp >= 0 && (!budget || p->temp_v == 1)) {
-		jw_key(w, "temperature");
+		jw_lkey(w, "temperature");
 		if (p->temp_clamp)
 			jw_int(w, 1);
 		else
 			put_raw(c, json_span(j, p->temp));
 	}
 	if (p->top_p >= 0 && (!budget || p->top_p_v >= 0.95)) {
-		jw_key(w, "top_p");
+		jw_lkey(w, "top_p");
 		put_raw(c, json_span(j, p->top_p));
 	}
 	if (budget) {
-		jw_key(w, "thinking");
+		jw_lkey(w, "thinking");
 		jw_obj(w);
-		jw_key(w, "type");
-		jw_str(w, "enabled");
-		jw_key(w, "budget_tokens");
+		jw_lkey(w, "type");
+		jw_lstr(w, "enabled");
+		jw_lkey(w, "budget_tokens");
 		jw_int(w, budget);
 		jw_end_obj(w);
 	}
 	if (p->schema >= 0) {
-		jw_key(w, "output_config");
+		jw_lkey(w, "output_config");
 		jw_obj(w);
-		jw_key(w, "format");
+		jw_lkey(w, "format");
 		jw_obj(w);
-		jw_key(w, "type");
-		jw_str(w, "json_schema");
-		jw_key(w, "schema");
+		jw_lkey(w, "type");
+		jw_lstr(w, "json_schema");
+		jw_lkey(w, "schema");
 		put_raw(c, json_span(j, p->schema));
 		jw_end_obj(w);
 		jw_end_obj(w);
 	}
 	if (p->user >= 0) {
-		jw_key(w, "metadata");
+		jw_lkey(w, "metadata");
 		jw_obj(w);
-		jw_key(w, "user_id");
+		jw_lkey(w, "user_id");
 		put_raw(c, json_span(j, p->user));
 		jw_end_obj(w);
 	}
 	if (stream) {
-		jw_key(w, "stream");
+		jw_lkey(w, "stream");
 		jw_bool(w, 1);
 	}
 	jw_end_obj(w);

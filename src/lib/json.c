@@ -11,6 +11,7 @@
 
 #include <float.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #if defined(__SSE2__)
@@ -19,12 +20,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The opaque token of json.h is jsmn's token; the wrapper lets json.h stay
- * free of jsmn. An array of either has the same layout. */
-struct json_tok {
-	jsmntok_t k;
-};
-_Static_assert(sizeof(struct json_tok) == sizeof(jsmntok_t), "json_tok must wrap jsmntok_t exactly");
+/* json.h's token is jsmn's token, field for field (the scanner writes
+ * jsmntok_t; readers, here and inline in json.h, read struct json_tok). */
+_Static_assert(sizeof(struct json_tok) == sizeof(jsmntok_t), "json_tok must mirror jsmntok_t");
+_Static_assert(offsetof(struct json_tok, type) == offsetof(jsmntok_t, type) &&
+               offsetof(struct json_tok, start) == offsetof(jsmntok_t, start) &&
+               offsetof(struct json_tok, end) == offsetof(jsmntok_t, end) &&
+               offsetof(struct json_tok, size) == offsetof(jsmntok_t, size) &&
+               offsetof(struct json_tok, next) == offsetof(jsmntok_t, parent) &&
+               sizeof(jsmntype_t) == sizeof(int), "json_tok must mirror jsmntok_t");
+_Static_assert((int)JSMN_OBJECT == (int)JSON_T_OBJECT && (int)JSMN_ARRAY == (int)JSON_T_ARRAY &&
+               (int)JSMN_STRING == (int)JSON_T_STRING && (int)JSMN_PRIMITIVE == (int)JSON_T_PRIMITIVE,
+               "json.h's token kinds must be jsmn's");
 
 /* ---- shared byte-level helpers --------------------------------------------- */
 
@@ -423,167 +430,162 @@ static int tok_grow(struct scan *sc)
 	return 0;
 }
 
-/* A new token (jsmn's layout); parent holds the index past its subtree,
- * filled in when the subtree ends (see json_skip). */
-static inline jsmntok_t *tok_new(struct scan *sc, jsmntype_t type, size_t start)
-{
-	if ((sc->ntok + 1) * sizeof(jsmntok_t) > sc->tbytes && tok_grow(sc))
-		return NULL;
-	jsmntok_t *t = &sc->t[sc->ntok];
-	t->type = type;
-	t->start = (int)start;
-	t->end = -1;
-	t->size = 0;
-	t->parent = (int)sc->ntok + 1;
-	return t;
-}
-
-/* The whole-document validator. An explicit stack of container kinds (one
- * bit per level) replaces recursion, so hostile nesting costs 64 bytes. */
+/* The whole-document validator, with gotos for states: a value is due
+ * (value), a value just ended (after), a container just ended (close), a
+ * member's key is due (key). Explicit stacks replace recursion, so hostile
+ * nesting costs no C stack beyond these arrays. With emit, tokens are
+ * written in jsmn's layout; without, the top-level members are recorded
+ * (json_scan_object). */
 static inline __attribute__((always_inline)) int scan_core(const char *s, size_t n, int top, struct scan *sc,
                                                            size_t *err_off, const int emit)
 {
-	enum { ST_VALUE, ST_AFTER, ST_KEY } st = ST_VALUE;
-	unsigned char stk[JSON_MAX_DEPTH / 8] = { 0 }; /* bit d: level d+1 is an object */
-	int ctok[JSON_MAX_DEPTH];  /* with sc->t: the token of each open container */
+	unsigned char up_obj[JSON_MAX_DEPTH]; /* level d's container is an object */
+	int up_tok[JSON_MAX_DEPTH];           /* emit: the enclosing container's token */
+	int up_size[JSON_MAX_DEPTH];          /* emit: and its count so far */
 	size_t depth = 0, vstart = 0, i, ks;
-	int obj = 0;               /* the innermost open container is an object */
+	int obj = 0, cur = -1, size = 0;      /* the innermost container: kind, token, count */
 	struct str key = STR_NULL;
-	jsmntok_t *t;
+	jsmntok_t *t = NULL;
 	char c;
 
 	i = skip_ws(s, n, 0);
 	if (top != SCAN_ANY &&
 	    (i >= n || !(s[i] == '{' || (top == SCAN_CONTAINER && s[i] == '['))))
 		goto bad;
-	for (;;) {
-		switch (st) {
-		case ST_VALUE: /* a value starts at s[i]; whitespace skipped */
-			if (i >= n)
-				goto bad;
-			if (depth == 1)
-				vstart = i;
-			c = s[i];
-			t = NULL;
-			if (emit) {
-				/* an array counts its values, an object its keys */
-				if (depth && !obj)
-					sc->t[ctok[depth - 1]].size++;
-				t = tok_new(sc, c == '{' ? JSMN_OBJECT : c == '[' ? JSMN_ARRAY :
-				                c == '"' ? JSMN_STRING : JSMN_PRIMITIVE, c == '"' ? i + 1 : i);
-				if (!t)
-					goto bad;
-			}
-			sc->ntok++;
-			if (c == '{' || c == '[') {
-				if (depth == JSON_MAX_DEPTH)
-					goto bad;
-				if (c == '{')
-					stk[depth / 8] |= (unsigned char)(1u << depth % 8);
-				else
-					stk[depth / 8] &= (unsigned char)~(1u << depth % 8);
-				ctok[depth] = (int)sc->ntok - 1;
-				depth++;
-				i = skip_ws(s, n, i + 1);
-				if (i < n && s[i] == (c == '{' ? '}' : ']')) {
-					i++;
-					depth--;
-					if (t)
-						t->end = (int)i;
-					st = ST_AFTER;
-				} else {
-					obj = c == '{';
-					st = c == '{' ? ST_KEY : ST_VALUE;
-				}
-				break;
-			}
-			if (c == '"') {
-				if (!short_string(s, n, &i) && scan_string(s, n, &i))
-					goto bad;
-				if (t)
-					t->end = (int)i - 1;
-				st = ST_AFTER;
-				break;
-			} else if (c == '-' || is_digit(c)) {
-				if (scan_number(s, n, &i))
-					goto bad;
-			} else if (c == 't') {
-				if (scan_literal(s, n, &i, "true", 4))
-					goto bad;
-			} else if (c == 'f') {
-				if (scan_literal(s, n, &i, "false", 5))
-					goto bad;
-			} else if (c == 'n') {
-				if (scan_literal(s, n, &i, "null", 4))
-					goto bad;
-			} else {
-				goto bad;
-			}
-			if (t)
-				t->end = (int)i;
-			st = ST_AFTER;
-			break;
-		case ST_AFTER: { /* a value ended just before s[i] */
-			if (depth == 0) {
-				i = skip_ws(s, n, i);
-				if (i != n)
-					goto bad;
-				return 0;
-			}
-			if (depth == 1 && obj) {
-				if (sc->out && sc->count < sc->max) {
-					struct json_member *m = &sc->out[sc->count];
-					m->key = key;
-					m->value = str_make(s + vstart, i - vstart);
-					m->type = vtype_of(s[vstart]);
-				}
-				sc->count++;
-			}
-			i = skip_ws(s, n, i);
-			if (i >= n)
-				goto bad;
-			if (s[i] == ',') {
-				i = skip_ws(s, n, i + 1);
-				st = obj ? ST_KEY : ST_VALUE;
-			} else if (s[i] == (obj ? '}' : ']')) {
-				i++;
-				depth--;
-				obj = depth ? stk[(depth - 1) / 8] >> (depth - 1) % 8 & 1 : 0;
-				if (emit) {
-					t = &sc->t[ctok[depth]];
-					t->end = (int)i;
-					t->parent = (int)sc->ntok;
-				}
-			} else {
-				goto bad;
-			}
-			break;
-		}
-		case ST_KEY: /* a member's key is due at s[i] */
-			if (i >= n || s[i] != '"')
-				goto bad;
-			ks = i + 1;
-			if (emit) {
-				sc->t[ctok[depth - 1]].size++;
-				if (!(t = tok_new(sc, JSMN_STRING, ks)))
-					goto bad;
-				t->size = 1; /* jsmn: a key's child is its value */
-			}
-			if (!short_string(s, n, &i) && scan_string(s, n, &i))
-				goto bad;
-			if (emit)
-				sc->t[sc->ntok].end = (int)i - 1;
-			sc->ntok++;
-			if (depth == 1)
-				key = str_make(s + ks, i - 1 - ks);
-			i = skip_ws(s, n, i);
-			if (i >= n || s[i] != ':')
-				goto bad;
-			i = skip_ws(s, n, i + 1);
-			st = ST_VALUE;
-			break;
-		}
+value: /* a value starts at s[i]; whitespace skipped */
+	if (i >= n)
+		goto bad;
+	c = s[i];
+	if (emit) {
+		if ((sc->ntok + 1) * sizeof(jsmntok_t) > sc->tbytes && tok_grow(sc))
+			goto bad;
+		t = &sc->t[sc->ntok];
+		t->start = (int)i;
+		t->size = 0;
+		t->parent = (int)sc->ntok + 1;
+		size += !obj; /* an array counts its values, an object its keys */
+	} else if (depth == 1) {
+		vstart = i;
 	}
+	sc->ntok++;
+	switch (c) {
+	case '"':
+		if (!short_string(s, n, &i) && scan_string(s, n, &i))
+			goto bad;
+		if (emit) {
+			t->type = JSMN_STRING;
+			t->start++;
+			t->end = (int)i - 1;
+		}
+		goto after;
+	case '{':
+	case '[':
+		if (depth == JSON_MAX_DEPTH)
+			goto bad;
+		if (emit) {
+			t->type = c == '{' ? JSMN_OBJECT : JSMN_ARRAY;
+			up_tok[depth] = cur;
+			up_size[depth] = size;
+			cur = (int)sc->ntok - 1;
+			size = 0;
+		}
+		up_obj[depth++] = (unsigned char)obj;
+		obj = c == '{';
+		i = skip_ws(s, n, i + 1);
+		if (i < n && s[i] == (obj ? '}' : ']')) {
+			i++;
+			goto close;
+		}
+		if (obj)
+			goto key;
+		goto value;
+	case 't':
+		if (scan_literal(s, n, &i, "true", 4))
+			goto bad;
+		break;
+	case 'f':
+		if (scan_literal(s, n, &i, "false", 5))
+			goto bad;
+		break;
+	case 'n':
+		if (scan_literal(s, n, &i, "null", 4))
+			goto bad;
+		break;
+	default:
+		if (!(c == '-' || is_digit(c)) || scan_number(s, n, &i))
+			goto bad;
+		break;
+	}
+	if (emit) {
+		t->type = JSMN_PRIMITIVE;
+		t->end = (int)i;
+	}
+after: /* a value ended just before s[i] */
+	if (depth == 0) {
+		i = skip_ws(s, n, i);
+		if (i != n)
+			goto bad;
+		return 0;
+	}
+	if (!emit && depth == 1 && obj) {
+		if (sc->out && sc->count < sc->max) {
+			struct json_member *m = &sc->out[sc->count];
+			m->key = key;
+			m->value = str_make(s + vstart, i - vstart);
+			m->type = vtype_of(s[vstart]);
+		}
+		sc->count++;
+	}
+	i = skip_ws(s, n, i);
+	if (i >= n)
+		goto bad;
+	if (s[i] == ',') {
+		i = skip_ws(s, n, i + 1);
+		if (obj)
+			goto key;
+		goto value;
+	}
+	if (s[i] != (obj ? '}' : ']'))
+		goto bad;
+	i++;
+close: /* the innermost container ended just before s[i] */
+	depth--;
+	if (emit) {
+		t = &sc->t[cur];
+		t->end = (int)i;
+		t->size = size;
+		t->parent = (int)sc->ntok;
+		cur = up_tok[depth];
+		size = up_size[depth];
+	}
+	obj = up_obj[depth];
+	goto after;
+key: /* a member's key is due at s[i] */
+	if (i >= n || s[i] != '"')
+		goto bad;
+	ks = i + 1;
+	if (emit) {
+		if ((sc->ntok + 1) * sizeof(jsmntok_t) > sc->tbytes && tok_grow(sc))
+			goto bad;
+		t = &sc->t[sc->ntok];
+		t->type = JSMN_STRING;
+		t->start = (int)ks;
+		t->size = 1; /* jsmn: a key's child is its value */
+		t->parent = (int)sc->ntok + 1;
+		size++;
+	}
+	if (!short_string(s, n, &i) && scan_string(s, n, &i))
+		goto bad;
+	if (emit)
+		t->end = (int)i - 1;
+	else if (depth == 1)
+		key = str_make(s + ks, i - 1 - ks);
+	sc->ntok++;
+	i = skip_ws(s, n, i);
+	if (i >= n || s[i] != ':')
+		goto bad;
+	i = skip_ws(s, n, i + 1);
+	goto value;
 bad:
 	if (err_off)
 		*err_off = i < n ? i : n;
@@ -729,18 +731,18 @@ int json_parse(struct json *j, const char *js, size_t len)
 	return 0;
 }
 
-static const jsmntok_t *tok(const struct json *j, int i);
+static const struct json_tok *tok(const struct json *j, int i);
 
 /* see json.h */
 int json_members(const struct json *j, struct json_member *out, size_t max, size_t *total)
 {
-	const jsmntok_t *t = tok(j, 0);
+	const struct json_tok *t = tok(j, 0);
 	size_t c = 0;
 	if (!t || t->type != JSMN_OBJECT)
 		return -1;
-	for (int k = 1, i = 0; i < t->size && k + 1 < j->n; i++, k = j->t[k + 1].k.parent) {
+	for (int k = 1, i = 0; i < t->size && k + 1 < j->n; i++, k = j->t[k + 1].next) {
 		if (c < max) {
-			const jsmntok_t *kt = &j->t[k].k;
+			const struct json_tok *kt = &j->t[k];
 			out[c].key = str_make(j->js + kt->start, (size_t)(kt->end - kt->start));
 			out[c].value = json_span(j, k + 1);
 			out[c].type = (enum json_vtype)json_type(j, k + 1);
@@ -761,81 +763,11 @@ void json_free(struct json *j)
 	j->cap = 0;
 }
 
-static const jsmntok_t *tok(const struct json *j, int i)
+static const struct json_tok *tok(const struct json *j, int i)
 {
 	if (!j || !j->t || i < 0 || i >= j->n)
 		return NULL;
-	return &j->t[i].k;
-}
-
-/* see json.h */
-int json_skip(const struct json *j, int i)
-{
-	const jsmntok_t *t = tok(j, i);
-	if (!t)
-		return i < 0 ? 0 : i + 1;
-	return t->parent; /* the index past the subtree: see tok_new */
-}
-
-/* see json.h */
-int json_count(const struct json *j, int i)
-{
-	const jsmntok_t *t = tok(j, i);
-	if (!t)
-		return -1;
-	return t->type == JSMN_OBJECT || t->type == JSMN_ARRAY ? t->size : 0;
-}
-
-/* see json.h */
-int json_type(const struct json *j, int i)
-{
-	const jsmntok_t *t = tok(j, i);
-	if (!t)
-		return -1;
-	switch (t->type) {
-	case JSMN_OBJECT: return JSON_V_OBJECT;
-	case JSMN_ARRAY: return JSON_V_ARRAY;
-	case JSMN_STRING: return JSON_V_STRING;
-	case JSMN_PRIMITIVE: return (int)vtype_of(j->js[t->start]);
-	default: return -1;
-	}
-}
-
-/* see json.h */
-int json_is_str(const struct json *j, int i)
-{
-	return json_type(j, i) == JSON_V_STRING;
-}
-
-/* see json.h */
-int json_is_obj(const struct json *j, int i)
-{
-	return json_type(j, i) == JSON_V_OBJECT;
-}
-
-/* see json.h */
-int json_is_arr(const struct json *j, int i)
-{
-	return json_type(j, i) == JSON_V_ARRAY;
-}
-
-/* see json.h */
-int json_is_num(const struct json *j, int i)
-{
-	return json_type(j, i) == JSON_V_NUMBER;
-}
-
-/* see json.h */
-int json_is_bool(const struct json *j, int i)
-{
-	int t = json_type(j, i);
-	return t == JSON_V_TRUE || t == JSON_V_FALSE;
-}
-
-/* see json.h */
-int json_is_null(const struct json *j, int i)
-{
-	return json_type(j, i) == JSON_V_NULL;
+	return &j->t[i];
 }
 
 /* Whether the raw key text (between its quotes) reads key. Compared in
@@ -852,16 +784,18 @@ static inline int key_is(const char *r, size_t rn, const char *key)
 /* see json.h */
 int json_get(const struct json *j, int obj, const char *key)
 {
-	const jsmntok_t *t = tok(j, obj);
-	int found = -1, k = obj + 1, c, cnt;
-	if (!t || t->type != JSMN_OBJECT)
+	const struct json_tok *t = json_tok_at(j, obj), *kt;
+	int found = -1;
+	if (!t || t->type != JSON_T_OBJECT)
 		return -1;
-	cnt = t->size;
-	for (c = 0; c < cnt && k + 1 < j->n; c++) {
-		const jsmntok_t *kt = &j->t[k].k;
-		if (key_is(j->js + kt->start, (size_t)(kt->end - kt->start), key))
+	/* members: a key at k, its value at k + 1, the next key past the
+	 * value's subtree; the first byte (an escape, or an empty key
+	 * asked for, aside) filters most keys */
+	for (int k = obj + 1, end = t->next; k < end; k = j->t[k + 1].next) {
+		kt = &j->t[k];
+		const char *r = j->js + kt->start;
+		if ((*r == *key || *r == '\\' || !*key) && key_is(r, (size_t)(kt->end - kt->start), key))
 			found = k + 1;
-		k = j->t[k + 1].k.parent; /* past the value: see tok_new */
 	}
 	return found;
 }
@@ -869,16 +803,17 @@ int json_get(const struct json *j, int obj, const char *key)
 /* see json.h */
 void json_pick(const struct json *j, int obj, const char *const *keys, int nkeys, int *out)
 {
-	const jsmntok_t *t = tok(j, obj);
-	int k = obj + 1;
+	const struct json_tok *t = json_tok_at(j, obj), *kt;
 	for (int w = 0; w < nkeys; w++)
 		out[w] = -1;
-	if (!t || t->type != JSMN_OBJECT)
+	if (!t || t->type != JSON_T_OBJECT)
 		return;
-	for (int c = 0; c < t->size && k + 1 < j->n; c++, k = j->t[k + 1].k.parent) {
-		const jsmntok_t *kt = &j->t[k].k;
+	for (int k = obj + 1, end = t->next; k < end; k = j->t[k + 1].next) {
+		kt = &j->t[k];
+		const char *r = j->js + kt->start;
 		for (int w = 0; w < nkeys; w++)
-			if (key_is(j->js + kt->start, (size_t)(kt->end - kt->start), keys[w]))
+			if ((*r == *keys[w] || *r == '\\' || !*keys[w]) &&
+			    key_is(r, (size_t)(kt->end - kt->start), keys[w]))
 				out[w] = k + 1; /* a later duplicate wins, as json_get */
 	}
 }
@@ -895,29 +830,14 @@ int json_at(const struct json *j, int arr, size_t idx)
 }
 
 /* see json.h */
-struct str json_raw(const struct json *j, int i)
-{
-	const jsmntok_t *t = tok(j, i);
-	if (!t)
-		return STR_NULL;
-	return str_make(j->js + t->start, (size_t)(t->end - t->start));
-}
-
-/* see json.h */
 struct str json_span(const struct json *j, int i)
 {
-	const jsmntok_t *t = tok(j, i);
+	const struct json_tok *t = tok(j, i);
 	if (!t)
 		return STR_NULL;
 	if (t->type == JSMN_STRING)
 		return str_make(j->js + t->start - 1, (size_t)(t->end - t->start) + 2);
 	return str_make(j->js + t->start, (size_t)(t->end - t->start));
-}
-
-/* see json.h */
-int json_str_eq(const struct json *j, int i, const char *s)
-{
-	return json_is_str(j, i) && json_key_eq(json_raw(j, i), s);
 }
 
 /* see json.h */
@@ -1030,12 +950,14 @@ int json_escape(struct buf *out, const char *s, size_t n)
 	if (!s)
 		s = "";
 	/* short plain strings (keys, ids, names): one pass, written in place */
-	if (n <= 64 && buf_reserve(out, n + 2) == 0) {
-		char *d = out->p + out->len;
-		d[0] = '"';
-		for (i = 0; i < n && is_plain(p[i]); i++)
-			d[i + 1] = (char)p[i];
-		if (i == n) {
+	if (n <= 64) {
+		i = plain_run(s, n);
+		while (i < n && is_plain(p[i]))
+			i++;
+		if (i == n && buf_reserve(out, n + 2) == 0) {
+			char *d = out->p + out->len;
+			d[0] = '"';
+			memcpy(d + 1, s, n);
 			d[n + 1] = '"';
 			out->len += n + 2;
 			return 0;
@@ -1201,6 +1123,24 @@ void jw_keyn(struct jw *w, const char *k, size_t n)
 	w->first &= ~bit;
 	json_escape(w->b, k, n);
 	buf_putc(w->b, ':');
+	w->key = 1;
+	jw_check(w);
+}
+
+/* see json.h */
+void jw_keyraw(struct jw *w, const char *qk, size_t n)
+{
+	unsigned long long bit = JW_BIT(w->depth);
+	if (w->err)
+		return;
+	if (w->depth == 0 || !(w->obj & bit) || w->key) {
+		w->err = JW_ERR_MISUSE;
+		return;
+	}
+	if (!(w->first & bit))
+		buf_putc(w->b, ',');
+	w->first &= ~bit;
+	buf_append(w->b, qk, n);
 	w->key = 1;
 	jw_check(w);
 }

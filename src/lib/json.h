@@ -87,7 +87,15 @@ size_t json_member_count(const struct json_member *m, size_t n, const char *key)
  *         element is token e
  * Every accessor checks its index: out of range behaves like a wrong type. */
 
-struct json_tok;   /* jsmntok_t, private to json.c */
+/* A token: jsmntok_t's layout (json.c asserts it), so the small accessors
+ * below are inline. Read tokens through them, not the fields. */
+enum { JSON_T_OBJECT = 1, JSON_T_ARRAY = 2, JSON_T_STRING = 3, JSON_T_PRIMITIVE = 4 };
+struct json_tok {
+	int type;             /* JSON_T_* */
+	int start, end;       /* byte offsets; a string's body without quotes */
+	int size;             /* members of an object, elements of an array, 1 for a key */
+	int next;             /* the index past this token's subtree */
+};
 
 struct json {
 	const char *js;       /* the document (not copied: keep it alive) */
@@ -110,9 +118,18 @@ int json_members(const struct json *j, struct json_member *out, size_t max, size
 int json_parse(struct json *j, const char *js, size_t len);
 void json_free(struct json *j);
 
+/* The token i, or NULL for a bad index. */
+static inline const struct json_tok *json_tok_at(const struct json *j, int i)
+{
+	return j && (unsigned)i < (unsigned)j->n ? &j->t[i] : NULL;
+}
 /* Index just after the subtree rooted at i (j->n after the last one). A bad
  * i gives i + 1 (0 for a negative i), so walks still end. */
-int json_skip(const struct json *j, int i);
+static inline int json_skip(const struct json *j, int i)
+{
+	const struct json_tok *t = json_tok_at(j, i);
+	return t ? t->next : i < 0 ? 0 : i + 1;
+}
 /* Value token of key in object obj, or -1. Keys compare after unescaping;
  * the last of duplicate keys wins (as json_member_find). */
 int json_get(const struct json *j, int obj, const char *key);
@@ -122,25 +139,86 @@ void json_pick(const struct json *j, int obj, const char *const *keys, int nkeys
 /* Element idx of array arr, or -1. */
 int json_at(const struct json *j, int arr, size_t idx);
 /* Members of an object or elements of an array; 0 for scalars, -1 for bad i. */
-int json_count(const struct json *j, int i);
-/* The token's type, or -1 for a bad index. */
-int json_type(const struct json *j, int i);
-
-int json_is_str(const struct json *j, int i);
-int json_is_obj(const struct json *j, int i);
-int json_is_arr(const struct json *j, int i);
-int json_is_num(const struct json *j, int i);
-int json_is_bool(const struct json *j, int i);
-int json_is_null(const struct json *j, int i);
+static inline int json_count(const struct json *j, int i)
+{
+	const struct json_tok *t = json_tok_at(j, i);
+	return !t ? -1 : t->type == JSON_T_OBJECT || t->type == JSON_T_ARRAY ? t->size : 0;
+}
+/* The token's type (enum json_vtype), or -1 for a bad index. */
+static inline int json_type(const struct json *j, int i)
+{
+	const struct json_tok *t = json_tok_at(j, i);
+	if (!t)
+		return -1;
+	switch (t->type) {
+	case JSON_T_OBJECT: return JSON_V_OBJECT;
+	case JSON_T_ARRAY: return JSON_V_ARRAY;
+	case JSON_T_STRING: return JSON_V_STRING;
+	case JSON_T_PRIMITIVE:
+		switch (j->js[t->start]) {
+		case 't': return JSON_V_TRUE;
+		case 'f': return JSON_V_FALSE;
+		case 'n': return JSON_V_NULL;
+		default: return JSON_V_NUMBER;
+		}
+	default: return -1;
+	}
+}
+static inline int json_is_str(const struct json *j, int i)
+{
+	const struct json_tok *t = json_tok_at(j, i);
+	return t && t->type == JSON_T_STRING;
+}
+static inline int json_is_obj(const struct json *j, int i)
+{
+	const struct json_tok *t = json_tok_at(j, i);
+	return t && t->type == JSON_T_OBJECT;
+}
+static inline int json_is_arr(const struct json *j, int i)
+{
+	const struct json_tok *t = json_tok_at(j, i);
+	return t && t->type == JSON_T_ARRAY;
+}
+static inline int json_is_num(const struct json *j, int i)
+{
+	return json_type(j, i) == JSON_V_NUMBER;
+}
+static inline int json_is_bool(const struct json *j, int i)
+{
+	int t = json_type(j, i);
+	return t == JSON_V_TRUE || t == JSON_V_FALSE;
+}
+static inline int json_is_null(const struct json *j, int i)
+{
+	return json_type(j, i) == JSON_V_NULL;
+}
 
 /* Raw token text: for strings the body without quotes (escapes not decoded).
  * {NULL, 0} for a bad index. */
-struct str json_raw(const struct json *j, int i);
+static inline struct str json_raw(const struct json *j, int i)
+{
+	const struct json_tok *t = json_tok_at(j, i);
+	return t ? str_make(j->js + t->start, (size_t)(t->end - t->start)) : STR_NULL;
+}
 /* The whole value text as it appears in the document, quotes included for
  * strings; what jw_raw needs to copy a subtree verbatim. */
 struct str json_span(const struct json *j, int i);
 /* 1 if token i is a string equal to s after unescaping, else 0. No allocation. */
-int json_str_eq(const struct json *j, int i, const char *s);
+static inline int json_str_eq(const struct json *j, int i, const char *s)
+{
+	const struct json_tok *t = json_tok_at(j, i);
+	const char *r;
+	size_t n, m;
+	if (!t || t->type != JSON_T_STRING)
+		return 0;
+	r = j->js + t->start;
+	n = (size_t)(t->end - t->start);
+	m = __builtin_strlen(s);
+	/* decoding never lengthens a string, and shortens it at each escape */
+	if (n == m)
+		return __builtin_memcmp(r, s, n) == 0 && !__builtin_memchr(r, '\\', n);
+	return n > m && (*r == *s || *r == '\\') && json_key_eq(str_make(r, n), s);
+}
 /* Append the unescaped string to out. 0, or -1 if not a string, on a bad
  * escape or if out fails (out->err tells which). */
 int json_str(const struct json *j, int i, struct buf *out);
@@ -202,6 +280,14 @@ static inline void jw_key(struct jw *w, const char *k)
 {
 	jw_keyn(w, k, k ? __builtin_strlen(k) : 0);
 }
+/* A key and a string value given as string literals (program constants,
+ * plain ASCII with nothing to escape; make lint checks): written with the
+ * quotes and colon folded in at compile time instead of through the
+ * escaper. A non-literal argument does not compile. */
+#define jw_lkey(w, lit) jw_keyraw((w), "\"" lit "\":", sizeof(lit) + 2)
+#define jw_lstr(w, lit) jw_raw((w), "\"" lit "\"", sizeof(lit) + 1)
+/* A key already quoted, colon included (see jw_lkey). */
+void jw_keyraw(struct jw *w, const char *qk, size_t n);
 /* A string value; jw_str(w, NULL) writes null. */
 static inline void jw_str(struct jw *w, const char *s)
 {
