@@ -229,6 +229,64 @@ static void test_scan_tables(void)
 	}
 }
 
+/* Every kind of string content at every offset around the scanner's 16- and
+ * 64-byte steps and the document's end: a piece is placed after pad plain
+ * bytes inside ["...."] followed by tail plain bytes, and the verdict and
+ * error offset must be the piece's own. bad is the offset of the offending
+ * byte inside the piece (-1: valid; -2: runs off the end, offset = length). */
+static void test_string_offsets(void)
+{
+	static const struct {
+		const char *piece;
+		size_t n;
+		int bad;
+	} pieces[] = {
+		{ "\\n", 2, -1 }, { "\\\"", 2, -1 }, { "\\\\", 2, -1 }, { "\\/", 2, -1 },
+		{ "\\b\\f\\r\\t", 8, -1 }, { "\\u00e9", 6, -1 }, { "\\uD83D\\uDE00", 12, -1 },
+		{ "\xc3\xa9", 2, -1 }, { "\xe2\x80\x94", 3, -1 }, { "\xf0\x9f\x98\x80", 4, -1 },
+		{ "\\\\\\\"", 4, -1 }, { "\x7f", 1, -1 },
+		{ "\\x", 2, 1 }, { "\\u12G4", 6, 4 }, { "\\u", 2, 2 }, { "\x01", 1, 0 }, { "\n", 1, 0 },
+		{ "\x1f", 1, 0 }, { "\xc3(", 2, 0 }, { "\xc0\x80", 2, 0 }, { "\xed\xa0\x80", 3, 0 },
+		{ "\xf4\x90\x80\x80", 4, 0 }, { "\xff", 1, 0 }, { "\x80", 1, 0 },
+	};
+	static char doc[400];
+	int bad_cases = 0, cases = 0;
+	for (size_t p = 0; p < sizeof(pieces) / sizeof(pieces[0]); p++)
+		for (size_t pad = 0; pad < 140; pad++)
+			for (size_t tail = 0; tail < 80; tail += 7) {
+				size_t n = 0, at;
+				doc[n++] = '[', doc[n++] = '"';
+				memset(doc + n, 'a', pad), n += pad;
+				at = n;
+				memcpy(doc + n, pieces[p].piece, pieces[p].n), n += pieces[p].n;
+				memset(doc + n, 'z', tail), n += tail; /* not a hex digit */
+				doc[n++] = '"', doc[n++] = ']';
+				size_t off = 9999;
+				int r = json_validate(doc, n, &off), want = pieces[p].bad == -1 ? 0 : -1;
+				size_t want_off = pieces[p].bad >= 0 ? at + (size_t)pieces[p].bad : 9999;
+				cases++;
+				if (r != want || (want && off != want_off)) {
+					if (bad_cases++ < 5)
+						fprintf(stderr, "  piece %zu pad %zu tail %zu: r=%d off=%zu want %d/%zu\n", p,
+						        pad, tail, r, off, want, want_off);
+				} else if (!want) {
+					struct json j; /* the token ends where the string does */
+					if (json_parse(&j, doc, n) || j.n != 2 || (size_t)json_raw(&j, 1).n != n - 4)
+						bad_cases++;
+					json_free(&j);
+				}
+			}
+	CASE("string pieces at every offset (16/64-byte steps, document end)")
+		CHECK(bad_cases == 0 && cases > 30000, "%d of %d wrong", bad_cases, cases);
+	CASE("a string cut off inside a piece") {
+		size_t off = 0;
+		CHECK(json_validate("[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\", 74, &off) ==
+		              -1 && off == 74, "trailing backslash off=%zu", off);
+		CHECK(json_validate("[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\u12", 77, &off) ==
+		              -1 && off == 77, "short \\u off=%zu", off);
+	}
+}
+
 static int span_is(struct str s, const char *want)
 {
 	return str_eq(s, want);
@@ -974,6 +1032,7 @@ static void test_edits(void)
 int main(void)
 {
 	test_scan_tables();
+	test_string_offsets();
 	test_members();
 	test_jsmn();
 	test_pick();
