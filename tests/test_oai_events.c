@@ -413,6 +413,33 @@ static const struct dcase {
 	  "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"weird\"}]}\r\n\r\n",
 	  MSTART("msg_c\xc3\xa9", START0) BTEXT(0) DTEXT(0, "a\\\"b\\n\xc3\xa9\xf0\x9f\x98\x80") BSTOP(0)
 	  MDELTA("end_turn", UNKNOWN) MSTOP },
+	{ "keys spelled with escapes, duplicate keys (the last wins), look-alike keys",
+	  /* the picker compares raw keys by first byte and length: an escaped
+	   * key is longer than its name, a look-alike starts the same */
+	  "data: {\"\\u0069d\":\"e1\",\"\":1,\"i\":2,\"idx\":3,\"choices\":[{\"index\":0,\"delta\":"
+	  "{\"content\":\"no\"}}],\"ch\\u006fices\":[{\"indexes\":[1],\"\\u0069ndex\":0,\"delta\":"
+	  "{\"con\\u0074ent\":\"no\",\"contents\":\"no\",\"content_x\":\"no\",\"content\":\"yes\","
+	  "\"c\":\"no\",\"refusals\":\"no\"},\"finish_reasons\":\"length\"}]}\n\n"
+	  "data: {\"choices\":[{\"index\":0,\"delta\":{\"\\u0063ontent\":\" too\"},\"finish_reason\":null,"
+	  "\"finish_reason\":\"length\"}]}\n\n" DONE,
+	  MSTART("msg_e1", START0) BTEXT(0) DTEXT(0, "yes") DTEXT(0, " too") BSTOP(0)
+	  MDELTA("max_tokens", UNKNOWN) MSTOP },
+	{ "choice index forms: a string is no index, 0.0 and -0 are 0",
+	  "data: {\"id\":\"c\",\"choices\":[{\"index\":\"0\",\"delta\":{\"content\":\"no\"}},"
+	  "{\"index\":0.0,\"delta\":{\"content\":\"a\"}}]}\n\n"
+	  "data: {\"id\":\"c\",\"choices\":[{\"index\":10,\"delta\":{\"content\":\"no\"}},"
+	  "{\"index\":-0,\"delta\":{\"content\":\"b\"}}]}\n\n"
+	  "data: {\"id\":\"c\",\"choices\":[{\"delta\":{\"content\":\"c\"},\"finish_reason\":\"stop\"}]}\n\n",
+	  MSTART("msg_c", START0) BTEXT(0) DTEXT(0, "a") DTEXT(0, "b") DTEXT(0, "c") BSTOP(0)
+	  MDELTA("end_turn", UNKNOWN) MSTOP },
+	{ "text with and without escapes: raw bytes pass as they are, escapes decoded",
+	  CK("{\"content\":\"caf\xc3\xa9 \xe2\x80\xa8 \x7f\"}", "null")
+	  CK("{\"content\":\"tab\\there\"}", "null") CK("{\"content\":\"\\\\\"}", "null")
+	  CK("{\"reasoning_content\":\"\\u00e9\\/\"}", "null") CK("{\"reasoning\":\"plain\"}", "null")
+	  CK("{\"content\":\"bad \\x escape\"}", "null") DONE,
+	  MSTART("msg_chatcmpl-1", START0) BTEXT(0) DTEXT(0, "caf\xc3\xa9 \xe2\x80\xa8 \x7f")
+	  DTEXT(0, "tab\\there") DTEXT(0, "\\\\") BSTOP(0) BTHINK(1) DTHINK(1, "\xc3\xa9/") DTHINK(1, "plain")
+	  DEC_FAIL BSTOP(1) ERR(502, "api_error", "upstream sent a malformed stream: a chunk is not a JSON object") },
 	{ "content as an array of parts",
 	  CK("{\"content\":[{\"type\":\"text\",\"text\":\"a\"},{\"type\":\"image_url\"},"
 	     "{\"type\":\"text\",\"text\":\"b\"}]}", "\"stop\""),
@@ -638,6 +665,15 @@ static const struct mcase {
 	  MSTART("msg_x", START0) BTEXT(0) DTEXT(0, "a") DTEXT(0, "b") BSTOP(0) BTOOL(1, "c1", "f")
 	  DJSON(1, "{\\\"a\\\":") BSTOP(1) BTOOL(2, "c2", "g") DJSON(2, "{\\\"k\\\": [1]}") BSTOP(2)
 	  BTOOL(3, "c3", "h") BSTOP(3) MDELTA("tool_use", UNKNOWN) MSTOP },
+	{ "keys spelled with escapes and duplicated; only choices[0] counts, whatever its index",
+	  "{\"i\\u0064\":\"m\\u0031\",\"choices\":[{\"index\":3,\"message\":{\"content\":\"one\","
+	  "\"\\u0063ontent\":\"two\",\"refusal\":null,\"tool_calls\":[{\"id\":\"c\\u0031\",\"function\":"
+	  "{\"name\":\"f\",\"n\\u0061me\":\"g\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"stop\"},"
+	  "{\"index\":0,\"message\":{\"content\":\"no\"}}],\"usage\":{\"prompt_tokens\":5,"
+	  "\"prompt_tokens\":7,\"completion_tokens\":2}}",
+	  0,
+	  MSTART("msg_m1", U(7, null, null, null)) BTEXT(0) DTEXT(0, "two") BSTOP(0) BTOOL(1, "c1", "g")
+	  DJSON(1, "{}") BSTOP(1) MDELTA("tool_use", U(7, 2, null, null)) MSTOP },
 	{ "not JSON", "<html>bad gateway</html>", -1, "" },
 	{ "no choices", "{\"id\":\"x\",\"choices\":[]}", -1, "" },
 	{ "choices without a message", "{\"id\":\"x\",\"choices\":[{\"index\":0,\"text\":\"hi\"}]}", -1, "" },

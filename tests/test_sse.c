@@ -264,7 +264,53 @@ static void test_parser_misc(void)
 		CHECK(sse_feed(&p, "\n\ndata: ok\n\n", 12, &used, &ev) == SSE_EVENT && str_eq(ev.data, "ok"), "recovered");
 		sse_free(&p);
 	}
+	CASE("a line end at every offset of the 32- and 16-byte steps and the tail") {
+		/* a comment of p bytes shifts where the data line starts; its end
+		 * (LF, CR or CRLF) falls at every position of a wide step, of a
+		 * narrow one and of the overlapping tail load */
+		static const char *const ends[] = { "\n", "\r", "\r\n" };
+		struct buf in, want, got;
+		int bad = 0;
+		buf_init(&in, 1 << 16);
+		buf_init(&want, 1 << 16);
+		buf_init(&got, 1 << 16);
+		for (size_t pre = 0; pre < 40; pre++)
+			for (size_t len = 0; len < 80; len++)
+				for (size_t e = 0; e < 3; e++) {
+					buf_reset(&in);
+					buf_reset(&want);
+					if (pre) {
+						buf_putc(&in, ':');
+						for (size_t k = 1; k < pre; k++)
+							buf_putc(&in, 'c');
+						buf_puts(&in, ends[e]);
+					}
+					buf_puts(&in, "data:");
+					for (size_t k = 0; k < len; k++)
+						buf_putc(&in, (char)('a' + k % 26));
+					buf_puts(&in, ends[e]);
+					buf_puts(&in, ends[e]);
+					buf_puts(&in, "data: z");
+					buf_puts(&in, ends[e]);
+					buf_puts(&in, ends[e]);
+					buf_putc(&want, '|');
+					for (size_t k = 0; k < len; k++)
+						buf_putc(&want, (char)('a' + k % 26));
+					buf_puts(&want, "|\n|z|\n");
+					size_t cut = buf_len(&in) / 2;
+					if (!run_cuts(buf_data(&in), buf_len(&in), 0, NULL, 0, &got) ||
+					    !str_eq(buf_str(&got), buf_cstr(&want)) ||
+					    !run_cuts(buf_data(&in), buf_len(&in), 0, &cut, 1, &got) ||
+					    !str_eq(buf_str(&got), buf_cstr(&want)))
+						bad++;
+				}
+		CHECK(bad == 0, "%d streams differ", bad);
+		buf_free(&in);
+		buf_free(&want);
+		buf_free(&got);
+	}
 	CASE("sse_is_done") {
+		CHECK(!sse_is_done(STR_LIT("{\"choices\":[]}")), "a chunk");
 		CHECK(sse_is_done(STR_LIT("[DONE]")), "plain");
 		CHECK(sse_is_done(STR_LIT(" [DONE]\t")), "spaced");
 		CHECK(!sse_is_done(STR_LIT("[DONE]x")), "suffix");

@@ -2,6 +2,7 @@
 #include "oai_events.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ enum { SHAPE_EMPTY, SHAPE_NESTED, SHAPE_DONE, SHAPE_OPAQUE };
 #define NAME_MAX_BYTES 4096              /* ids and names kept */
 #define ERRMSG_MAX ((size_t)64 << 10)    /* upstream error message kept */
 #define SCRATCH_MAX ((size_t)256 << 20)  /* unescaped strings of one chunk */
+#define SCRATCH_KEEP ((size_t)64 << 10)  /* scratch kept from one chunk to the next */
 
 struct oai_tool {
 	long long index;    /* OpenAI's index; -1 when the fragments carry none */
@@ -511,22 +513,6 @@ static const char *stop_reason(const struct oai_dec *d)
 	}
 }
 
-static void on_usage(struct oai_dec *d, const struct json *j, int u)
-{
-	long long v;
-	if (!json_is_obj(j, u))
-		return;
-	if (json_int(j, json_get(j, u, "prompt_tokens"), &v) == 0 && v >= 0)
-		d->prompt = v;
-	if (json_int(j, json_get(j, u, "completion_tokens"), &v) == 0 && v >= 0)
-		d->completion = v;
-	if (json_int(j, json_get(j, json_get(j, u, "prompt_tokens_details"), "cached_tokens"), &v) == 0 &&
-	    v >= 0)
-		d->cached = v;
-	else if (json_int(j, json_get(j, u, "prompt_cache_hit_tokens"), &v) == 0 && v >= 0)
-		d->cached = v;
-}
-
 /* Unescape a string token onto the end of scratch: *off and *n locate it
  * (scratch_span makes the span once all appends are done); nothing when it
  * is not a string. -1 on a bad escape or overflow. */
@@ -548,25 +534,145 @@ static struct str scratch_span(const struct oai_dec *d, size_t off, size_t n)
 	return n ? str_make(buf_data(&d->scratch) + off, n) : STR_NULL;
 }
 
+/* A string token's text: its raw bytes when they hold no escape (the
+ * usual delta, so nothing is copied), else decoded into scratch. A
+ * non-string gives {NULL, 0}. -1 on a bad escape or overflow. */
+static int tok_text(struct oai_dec *d, const struct json *j, int i, struct str *out)
+{
+	*out = STR_NULL;
+	if (!json_is_str(j, i))
+		return 0;
+	*out = json_raw(j, i);
+	if (!out->n || !memchr(out->p, '\\', out->n))
+		return 0;
+	buf_reset(&d->scratch);
+	if (json_unescape(*out, &d->scratch))
+		return -1;
+	*out = buf_str(&d->scratch);
+	return 0;
+}
+
 static int text_tok(struct oai_dec *d, struct out *o, const struct json *j, int i, int kind)
 {
-	size_t off, n;
-	buf_reset(&d->scratch);
-	if (scratch_str(d, j, i, &off, &n))
+	struct str s;
+	if (tok_text(d, j, i, &s))
 		return bad(d, o, "a string is too long or badly escaped");
-	return on_text(d, o, kind, scratch_span(d, off, n));
+	return on_text(d, o, kind, s);
+}
+
+/* A member name to pick, its length known at compile time. */
+struct key {
+	const char *s;
+	size_t n;
+};
+#define KEY(lit) { lit, sizeof(lit) - 1 }
+
+/* a[0..n) == b[0..n) for short n, a word at a time: the last word
+ * overlaps the one before instead of going past n. */
+static int same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return 0;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return 0;
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return u == v;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+/* Is the raw (escaped) key r the name k? Bytes of the same length match
+ * only when identical (an escape makes the raw text longer than what it
+ * decodes to); a longer raw key may be k spelled with escapes. */
+static int key_is(struct str r, const struct key *k)
+{
+	if (r.n == k->n)
+		return same_bytes(r.p, k->s, r.n);
+	return r.n > k->n && json_key_eq(r, k->s);
+}
+
+/* A filter on a key's first byte, 64 buckets: bit (c & 63). */
+static unsigned long long first_bit(char c)
+{
+	return 1ull << ((unsigned char)c & 63);
+}
+
+/* json_pick for the objects of every chunk. Most members start with a
+ * byte no wanted name (nor an escape) starts with and cost one test; the
+ * others are compared with the names of their first byte. out[w]: the
+ * value token of keys[w], or -1 (all -1 when obj is not an object); the
+ * last of duplicate keys wins, as with json_get. */
+static void pick(const struct json *j, int obj, const struct key *keys, int nkeys, int *out)
+{
+	int n = json_is_obj(j, obj) ? json_count(j, obj) : 0;
+	unsigned long long first = first_bit('\\');
+	for (int w = 0; w < nkeys; w++) {
+		out[w] = -1;
+		first |= first_bit(keys[w].s[0]);
+	}
+	for (int k = obj + 1, c = 0; c < n; c++, k = json_skip(j, k + 1)) {
+		struct str r = json_raw(j, k);
+		/* r.p[0] is readable even for an empty key: its closing quote */
+		if (!(first & first_bit(r.p[0])))
+			continue;
+		for (int w = 0; w < nkeys; w++)
+			if ((r.p[0] == keys[w].s[0] || r.p[0] == '\\') && key_is(r, &keys[w])) {
+				out[w] = k + 1;
+				break;
+			}
+	}
+}
+
+static void on_usage(struct oai_dec *d, const struct json *j, int u)
+{
+	static const struct key usage_keys[] = { KEY("prompt_tokens"), KEY("completion_tokens"),
+	                                         KEY("prompt_tokens_details"), KEY("prompt_cache_hit_tokens") };
+	int uv[4];
+	long long v;
+	if (!json_is_obj(j, u))
+		return;
+	pick(j, u, usage_keys, 4, uv);
+	if (json_int(j, uv[0], &v) == 0 && v >= 0)
+		d->prompt = v;
+	if (json_int(j, uv[1], &v) == 0 && v >= 0)
+		d->completion = v;
+	if (json_int(j, json_get(j, uv[2], "cached_tokens"), &v) == 0 && v >= 0)
+		d->cached = v;
+	else if (json_int(j, uv[3], &v) == 0 && v >= 0)
+		d->cached = v;
 }
 
 /* message.content / delta.content: a string, or (some servers) an array of
  * parts of which the {"type":"text","text"} ones count. */
 static int content_tok(struct oai_dec *d, struct out *o, const struct json *j, int c)
 {
+	static const struct key part_keys[] = { KEY("type"), KEY("text") };
+	int pv[2];
 	if (!json_is_arr(j, c))
 		return text_tok(d, o, j, c, OPEN_TEXT);
-	for (int k = c + 1, n = 0; n < json_count(j, c); n++, k = json_skip(j, k))
-		if (json_str_eq(j, json_get(j, k, "type"), "text") &&
-		    text_tok(d, o, j, json_get(j, k, "text"), OPEN_TEXT))
+	for (int k = c + 1, n = 0; n < json_count(j, c); n++, k = json_skip(j, k)) {
+		pick(j, k, part_keys, 2, pv);
+		if (json_str_eq(j, pv[0], "text") && text_tok(d, o, j, pv[1], OPEN_TEXT))
 			return -1;
+	}
 	return 0;
 }
 
@@ -575,23 +681,26 @@ static int content_tok(struct oai_dec *d, struct out *o, const struct json *j, i
 static int tool_tok(struct oai_dec *d, struct out *o, const struct json *j, int el, int index_from_pos,
                     size_t pos)
 {
+	static const struct key call_keys[] = { KEY("index"), KEY("id"), KEY("function") };
+	static const struct key fn_keys[] = { KEY("name"), KEY("arguments") };
 	size_t io, in, no, nn, ao, an;
 	long long index = (long long)pos;
 	int has_index = index_from_pos;
-	int fn = json_get(j, el, "function"), a;
+	int cv[3], fv[2];
 	struct str args;
 	if (!json_is_obj(j, el))
 		return 0;
-	if (!index_from_pos && json_int(j, json_get(j, el, "index"), &index) == 0 && index >= 0)
+	pick(j, el, call_keys, 3, cv);
+	pick(j, cv[2], fn_keys, 2, fv);
+	if (!index_from_pos && json_int(j, cv[0], &index) == 0 && index >= 0)
 		has_index = 1;
 	buf_reset(&d->scratch);
-	a = json_get(j, fn, "arguments");
-	if (scratch_str(d, j, json_get(j, el, "id"), &io, &in) ||
-	    scratch_str(d, j, json_get(j, fn, "name"), &no, &nn) || scratch_str(d, j, a, &ao, &an))
+	if (scratch_str(d, j, cv[1], &io, &in) || scratch_str(d, j, fv[0], &no, &nn) ||
+	    scratch_str(d, j, fv[1], &ao, &an))
 		return bad(d, o, "a tool call string is too long or badly escaped");
 	args = scratch_span(d, ao, an);
-	if (json_is_obj(j, a) || json_is_arr(j, a)) /* some servers send the object itself */
-		args = json_span(j, a);
+	if (json_is_obj(j, fv[1]) || json_is_arr(j, fv[1])) /* some servers send the object itself */
+		args = json_span(j, fv[1]);
 	return on_tool(d, o, has_index, index, scratch_span(d, io, in), scratch_span(d, no, nn), args);
 }
 
@@ -624,54 +733,73 @@ static int error_member(struct oai_dec *d, struct out *o, const struct json *j, 
 	return r;
 }
 
-static int reasoning_tok(const struct json *j, int obj)
+/* Keys of a chunk (or a whole answer) and of its choice and delta (or
+ * message), picked in one pass per object: this runs for every event of
+ * every stream. */
+enum { TOP_ERROR, TOP_ID, TOP_USAGE, TOP_CHOICES, TOP_N };
+static const struct key top_keys[] = { KEY("error"), KEY("id"), KEY("usage"), KEY("choices") };
+enum { CH_INDEX, CH_DELTA, CH_MESSAGE, CH_FINISH, CH_N };
+static const struct key choice_keys[] = { KEY("index"), KEY("delta"), KEY("message"),
+	                                  KEY("finish_reason") };
+enum { D_REASONING_CONTENT, D_REASONING, D_CONTENT, D_REFUSAL, D_TOOL_CALLS, D_N };
+static const struct key delta_keys[] = { KEY("reasoning_content"), KEY("reasoning"), KEY("content"),
+	                                 KEY("refusal"), KEY("tool_calls") };
+
+/* Is token i the number 0? The usual choice index, checked without json_int. */
+static int is_zero(const struct json *j, int i)
 {
-	int r = json_get(j, obj, "reasoning_content");
-	if (json_is_str(j, r) && json_raw(j, r).n)
-		return r;
-	return json_get(j, obj, "reasoning");
+	long long v;
+	struct str r = json_raw(j, i);
+	if (r.n == 1 && r.p[0] == '0')
+		return !json_is_str(j, i);
+	return json_int(j, i, &v) == 0 && v == 0;
 }
 
-/* One stream chunk. Members are picked in one pass per object (json_pick):
- * this runs for every event of every stream. */
+/* A delta (stream) or message (whole answer) object: thinking, text,
+ * refusal, then tool calls (index_from_pos: their position is their
+ * index, as in a whole answer). */
+static int delta_tok(struct oai_dec *d, struct out *o, const struct json *j, int obj, int index_from_pos)
+{
+	int dv[D_N], tc;
+	pick(j, obj, delta_keys, D_N, dv);
+	/* reasoning_content (DeepSeek), else reasoning (OpenRouter and others) */
+	int rt = json_is_str(j, dv[D_REASONING_CONTENT]) && json_raw(j, dv[D_REASONING_CONTENT]).n ?
+	                 dv[D_REASONING_CONTENT] :
+	                 dv[D_REASONING];
+	if (text_tok(d, o, j, rt, OPEN_THINKING) || content_tok(d, o, j, dv[D_CONTENT]) ||
+	    text_tok(d, o, j, dv[D_REFUSAL], OPEN_TEXT))
+		return -1;
+	tc = dv[D_TOOL_CALLS];
+	for (int k = tc + 1, n = 0; json_is_arr(j, tc) && n < json_count(j, tc); n++, k = json_skip(j, k))
+		if (tool_tok(d, o, j, k, index_from_pos, index_from_pos ? (size_t)n : 0))
+			return -1;
+	return 0;
+}
+
+/* One stream chunk. */
 static int chunk(struct oai_dec *d, struct out *o, const struct json *j)
 {
-	static const char *const top_keys[] = { "error", "id", "usage", "choices" };
-	static const char *const choice_keys[] = { "delta", "finish_reason" };
-	static const char *const delta_keys[] = { "reasoning_content", "reasoning", "content", "refusal", "tool_calls" };
-	int top[4], cv[2], dv[5], ch, c = -1, tc;
-	json_pick(j, 0, top_keys, 4, top);
-	if (top[0] >= 0 && !json_is_null(j, top[0]))
-		return error_member(d, o, j, top[0]);
-	on_usage(d, j, top[2]);
-	if (!d->started && start(d, o, json_is_str(j, top[1]) ? json_raw(j, top[1]) : STR_NULL))
+	int top[TOP_N], cv[CH_N], ch, c = -1;
+	pick(j, 0, top_keys, TOP_N, top);
+	if (top[TOP_ERROR] >= 0 && !json_is_null(j, top[TOP_ERROR]))
+		return error_member(d, o, j, top[TOP_ERROR]);
+	on_usage(d, j, top[TOP_USAGE]);
+	if (!d->started && start(d, o, json_is_str(j, top[TOP_ID]) ? json_raw(j, top[TOP_ID]) : STR_NULL))
 		return -1;
-	ch = top[3];
+	ch = top[TOP_CHOICES];
 	for (int k = ch + 1, n = 0; json_is_arr(j, ch) && n < json_count(j, ch); n++, k = json_skip(j, k)) {
-		long long idx = 0;
-		int it = json_get(j, k, "index");
-		if (json_is_obj(j, k) && (it < 0 || (json_int(j, it, &idx) == 0 && idx == 0))) {
+		pick(j, k, choice_keys, CH_N, cv);
+		if (json_is_obj(j, k) && (cv[CH_INDEX] < 0 || is_zero(j, cv[CH_INDEX]))) {
 			c = k;
 			break;
 		}
 	}
 	if (c < 0)
 		return 0;
-	json_pick(j, c, choice_keys, 2, cv);
-	if (json_is_obj(j, cv[0])) {
-		json_pick(j, cv[0], delta_keys, 5, dv);
-		/* reasoning_content (DeepSeek), else reasoning (OpenRouter and others) */
-		int rt = json_is_str(j, dv[0]) && json_raw(j, dv[0]).n ? dv[0] : dv[1];
-		if (text_tok(d, o, j, rt, OPEN_THINKING) || content_tok(d, o, j, dv[2]) ||
-		    text_tok(d, o, j, dv[3], OPEN_TEXT))
-			return -1;
-		tc = dv[4];
-		for (int k = tc + 1, n = 0; json_is_arr(j, tc) && n < json_count(j, tc); n++, k = json_skip(j, k))
-			if (tool_tok(d, o, j, k, 0, 0))
-				return -1;
-	}
-	if (json_is_str(j, cv[1]))
-		d->finish = finish_of(j, cv[1]);
+	if (json_is_obj(j, cv[CH_DELTA]) && delta_tok(d, o, j, cv[CH_DELTA], 0))
+		return -1;
+	if (json_is_str(j, cv[CH_FINISH]))
+		d->finish = finish_of(j, cv[CH_FINISH]);
 	return 0;
 }
 
@@ -729,8 +857,11 @@ int oai_dec_data(struct oai_dec *d, struct str data, hub_sink *sink, void *ctx, 
 	}
 	r = chunk(d, &o, &j);
 	json_free(&j);
-	buf_reset(&d->scratch);
-	buf_shrink(&d->scratch, 1 << 16);
+	/* scratch is reset before each use; only a large one is given back */
+	if (d->scratch.cap > SCRATCH_KEEP) {
+		buf_reset(&d->scratch);
+		buf_shrink(&d->scratch, SCRATCH_KEEP);
+	}
 	return r;
 }
 
@@ -780,29 +911,21 @@ int oai_dec_abort(struct oai_dec *d, hub_sink *sink, void *ctx, const char *err_
 
 /* ---- a whole chat.completion ------------------------------------------------------ */
 
-static int message_events(struct oai_dec *d, struct out *o, const struct json *j)
+static int message_events(struct oai_dec *d, struct out *o, const struct json *j, const int *top)
 {
-	int ch = json_get(j, 0, "choices"), c, m, tc, id = json_get(j, 0, "id");
-	c = json_at(j, ch, 0);
-	m = json_get(j, c, "message");
-	if (!json_is_arr(j, ch) || !json_is_obj(j, m)) {
+	int c = json_at(j, top[TOP_CHOICES], 0), cv[CH_N];
+	pick(j, c, choice_keys, CH_N, cv);
+	if (!json_is_arr(j, top[TOP_CHOICES]) || !json_is_obj(j, cv[CH_MESSAGE])) {
 		d->dead = 1;
 		seterr(o, "upstream sent a malformed response: no choices[0].message");
 		return -1;
 	}
-	on_usage(d, j, json_get(j, 0, "usage"));
-	if (start(d, o, json_is_str(j, id) ? json_raw(j, id) : STR_NULL) ||
-	    text_tok(d, o, j, reasoning_tok(j, m), OPEN_THINKING))
+	on_usage(d, j, top[TOP_USAGE]);
+	if (start(d, o, json_is_str(j, top[TOP_ID]) ? json_raw(j, top[TOP_ID]) : STR_NULL) ||
+	    delta_tok(d, o, j, cv[CH_MESSAGE], 1))
 		return -1;
-	if (content_tok(d, o, j, json_get(j, m, "content")) ||
-	    text_tok(d, o, j, json_get(j, m, "refusal"), OPEN_TEXT))
-		return -1;
-	tc = json_get(j, m, "tool_calls");
-	for (int k = tc + 1, n = 0; json_is_arr(j, tc) && n < json_count(j, tc); n++, k = json_skip(j, k))
-		if (tool_tok(d, o, j, k, 1, (size_t)n))
-			return -1;
-	if (json_is_str(j, json_get(j, c, "finish_reason")))
-		d->finish = finish_of(j, json_get(j, c, "finish_reason"));
+	if (json_is_str(j, cv[CH_FINISH]))
+		d->finish = finish_of(j, cv[CH_FINISH]);
 	d->done = 1;
 	return end(d, o);
 }
@@ -814,18 +937,18 @@ int oai_msg_events(struct str json, struct str model, hub_sink *sink, void *ctx,
 	struct out o = { sink, ctx, err, errlen };
 	struct oai_dec d;
 	struct json j;
-	int r, e;
+	int r, top[TOP_N];
 	if (json_parse(&j, json.p, json.n) || !json_is_obj(&j, 0)) {
 		json_free(&j);
 		seterr(&o, "upstream sent a malformed response: not a JSON object");
 		return -1;
 	}
 	oai_dec_init(&d, model);
-	e = json_get(&j, 0, "error");
-	if (e >= 0 && !json_is_null(&j, e))
-		r = error_member(&d, &o, &j, e);
+	pick(&j, 0, top_keys, TOP_N, top);
+	if (top[TOP_ERROR] >= 0 && !json_is_null(&j, top[TOP_ERROR]))
+		r = error_member(&d, &o, &j, top[TOP_ERROR]);
 	else
-		r = message_events(&d, &o, &j);
+		r = message_events(&d, &o, &j, top);
 	oai_dec_free(&d);
 	json_free(&j);
 	return r;
