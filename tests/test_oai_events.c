@@ -378,6 +378,16 @@ static const struct dcase {
 	  DONE,
 	  MSTART("msg_oai", U(10, null, null, null)) BTOOL(0, "toolu_oai_0", "search")
 	  DJSON(0, "{\\\"q\\\":\\\"x\\\"}") BSTOP(0) MDELTA("tool_use", U(10, 5, null, null)) MSTOP },
+	{ "a made-up tool id keeps only [A-Za-z0-9_-] of the chunk id",
+	  "data: {\"id\":\"a.b/c_d-\\u00e9\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{"
+	  "\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\n" DONE,
+	  MSTART("msg_a.b/c_d-\xc3\xa9", START0) BTOOL(0, "toolu_abc_d-_0", "f") DJSON(0, "{}") BSTOP(0)
+	  MDELTA("tool_use", UNKNOWN) MSTOP },
+	{ "a made-up tool id from a chunk id with nothing usable",
+	  "data: {\"id\":\"./\",\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{"
+	  "\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}]}\n\n" DONE,
+	  MSTART("msg_./", START0) BTOOL(0, "toolu_oai_0", "f") DJSON(0, "{}") BSTOP(0)
+	  MDELTA("tool_use", UNKNOWN) MSTOP },
 	{ "a tool name in a later fragment",
 	  CK("{\"tool_calls\":[{\"index\":0,\"id\":\"call_n\",\"type\":\"function\",\"function\":"
 	     "{\"arguments\":\"{\\\"a\\\"\"}}]}", "null")

@@ -762,25 +762,24 @@ void anth_enc_init(struct anth_enc *e, struct buf *out)
 	e->err = 0;
 }
 
-/* A count that the API requires (0 when unknown) or that is optional. */
-static void put_count(struct jw *w, const char *key, long long v, int required)
-{
-	if (v < 0 && !required)
-		return;
-	jw_key(w, key);
-	jw_int(w, v < 0 ? 0 : v);
-}
+/* Members written with their key pre-quoted (jw_lkey): key is always a
+ * string literal. put_count: a count the API requires (0 when unknown) or
+ * an optional one (left out when unknown); put_str: a string; put_lit: a
+ * literal string; put_cstr: a C string (NULL writes null). */
+#define put_count(w, key, v, required)           \
+	do {                                         \
+		if ((v) >= 0 || (required)) {            \
+			jw_lkey((w), key);                   \
+			jw_int((w), (v) < 0 ? 0 : (v));      \
+		}                                        \
+	} while (0)
+#define put_str(w, key, s) (jw_lkey((w), key), str_val((w), (s)))
+#define put_lit(w, key, v) (jw_lkey((w), key), jw_lstr((w), v))
+#define put_cstr(w, key, v) (jw_lkey((w), key), jw_str((w), (v)))
 
-static void put_str(struct jw *w, const char *key, struct str s)
+static void str_val(struct jw *w, struct str s)
 {
-	jw_key(w, key);
 	jw_strn(w, s.p, s.n);
-}
-
-static void put_lit(struct jw *w, const char *key, const char *v)
-{
-	jw_key(w, key);
-	jw_str(w, v);
 }
 
 /* Write the data of ev; -1 for an event it cannot express. */
@@ -793,17 +792,17 @@ static int enc_data(struct jw *w, const struct hub_ev *ev)
 	switch (ev->type) {
 	case HUB_MESSAGE_START:
 		put_lit(w, "type", "message_start");
-		jw_key(w, "message");
+		jw_lkey(w, "message");
 		jw_obj(w);
 		put_str(w, "id", ev->id);
 		put_lit(w, "type", "message");
 		put_lit(w, "role", "assistant");
 		put_str(w, "model", ev->model);
-		jw_key(w, "content");
+		jw_lkey(w, "content");
 		jw_raw(w, "[]", 2);
-		put_lit(w, "stop_reason", NULL);
-		put_lit(w, "stop_sequence", NULL);
-		jw_key(w, "usage");
+		put_cstr(w, "stop_reason", NULL);
+		put_cstr(w, "stop_sequence", NULL);
+		jw_lkey(w, "usage");
 		jw_obj(w);
 		put_count(w, "input_tokens", ev->usage.input_tokens, 1);
 		put_count(w, "output_tokens", ev->usage.output_tokens, 1);
@@ -816,11 +815,11 @@ static int enc_data(struct jw *w, const struct hub_ev *ev)
 		if ((unsigned)ev->block > HUB_B_TOOL_USE)
 			return -1;
 		put_lit(w, "type", "content_block_start");
-		jw_key(w, "index");
+		jw_lkey(w, "index");
 		jw_int(w, ev->index);
-		jw_key(w, "content_block");
+		jw_lkey(w, "content_block");
 		jw_obj(w);
-		put_lit(w, "type", block_names[ev->block]);
+		put_cstr(w, "type", block_names[ev->block]);
 		if (ev->block == HUB_B_TEXT) {
 			put_lit(w, "text", "");
 		} else if (ev->block == HUB_B_THINKING) {
@@ -831,7 +830,7 @@ static int enc_data(struct jw *w, const struct hub_ev *ev)
 		} else {
 			put_str(w, "id", ev->id);
 			put_str(w, "name", ev->name);
-			jw_key(w, "input");
+			jw_lkey(w, "input");
 			jw_raw(w, "{}", 2);
 		}
 		jw_end_obj(w);
@@ -840,35 +839,36 @@ static int enc_data(struct jw *w, const struct hub_ev *ev)
 		if ((unsigned)ev->delta > HUB_D_JSON)
 			return -1;
 		put_lit(w, "type", "content_block_delta");
-		jw_key(w, "index");
+		jw_lkey(w, "index");
 		jw_int(w, ev->index);
-		jw_key(w, "delta");
+		jw_lkey(w, "delta");
 		jw_obj(w);
-		put_lit(w, "type", delta_types[ev->delta]);
-		put_str(w, delta_fields[ev->delta], ev->text);
+		put_cstr(w, "type", delta_types[ev->delta]);
+		jw_key(w, delta_fields[ev->delta]);
+		str_val(w, ev->text);
 		jw_end_obj(w);
 		break;
 	case HUB_BLOCK_STOP:
 		put_lit(w, "type", "content_block_stop");
-		jw_key(w, "index");
+		jw_lkey(w, "index");
 		jw_int(w, ev->index);
 		break;
 	case HUB_MESSAGE_DELTA:
 		put_lit(w, "type", "message_delta");
-		jw_key(w, "delta");
+		jw_lkey(w, "delta");
 		jw_obj(w);
-		jw_key(w, "stop_reason");
+		jw_lkey(w, "stop_reason");
 		if (ev->stop_reason.n)
 			jw_strn(w, ev->stop_reason.p, ev->stop_reason.n);
 		else
 			jw_null(w);
-		jw_key(w, "stop_sequence");
+		jw_lkey(w, "stop_sequence");
 		if (ev->stop_sequence.p)
 			jw_strn(w, ev->stop_sequence.p, ev->stop_sequence.n);
 		else
 			jw_null(w);
 		jw_end_obj(w);
-		jw_key(w, "usage");
+		jw_lkey(w, "usage");
 		jw_obj(w);
 		put_count(w, "output_tokens", ev->usage.output_tokens, 1);
 		put_count(w, "input_tokens", ev->usage.input_tokens, 0);
@@ -884,12 +884,12 @@ static int enc_data(struct jw *w, const struct hub_ev *ev)
 		break;
 	case HUB_ERROR:
 		put_lit(w, "type", "error");
-		jw_key(w, "error");
+		jw_lkey(w, "error");
 		jw_obj(w);
 		if (ev->err_type.n)
 			put_str(w, "type", ev->err_type);
 		else
-			put_lit(w, "type", anth_error_type(ev->status));
+			put_cstr(w, "type", anth_error_type(ev->status));
 		put_str(w, "message", ev->err_msg);
 		jw_end_obj(w);
 		break;
@@ -986,13 +986,13 @@ static struct buf *agg_bufs(struct anth_agg *a, size_t i)
 	return i < sizeof(all) / sizeof(all[0]) ? all[i] : NULL;
 }
 
-static size_t agg_held(struct anth_agg *a)
+/* Bytes held over every buffer of agg_bufs, summed directly: this runs
+ * for every event. */
+static size_t agg_held(const struct anth_agg *a)
 {
-	size_t n = 0;
-	struct buf *b;
-	for (size_t i = 0; (b = agg_bufs(a, i)); i++)
-		n += buf_len(b);
-	return n;
+	return buf_len(&a->id) + buf_len(&a->model) + buf_len(&a->reason) + buf_len(&a->seq) +
+	       buf_len(&a->content) + buf_len(&a->text) + buf_len(&a->sig) + buf_len(&a->tool_id) +
+	       buf_len(&a->tool_name);
 }
 
 /* see anth_events.h */
@@ -1082,7 +1082,7 @@ static int agg_close_block(struct anth_agg *a)
 		(void)buf_putc(&a->content, ',');
 	jw_init(&w, &a->content);
 	jw_obj(&w);
-	put_lit(&w, "type", block_names[a->kind]);
+	put_cstr(&w, "type", block_names[a->kind]);
 	switch (a->kind) {
 	case HUB_B_TEXT:
 		put_str(&w, "text", in);
@@ -1097,7 +1097,7 @@ static int agg_close_block(struct anth_agg *a)
 	case HUB_B_TOOL_USE:
 		put_str(&w, "id", buf_str(&a->tool_id));
 		put_str(&w, "name", buf_str(&a->tool_name));
-		jw_key(&w, "input");
+		jw_lkey(&w, "input");
 		if (in.n)
 			jw_raw(&w, in.p, in.n);
 		else
@@ -1221,7 +1221,7 @@ static void agg_error_body(struct buf *out, struct str type, struct str msg)
 	jw_init(&w, out);
 	jw_obj(&w);
 	put_lit(&w, "type", "error");
-	jw_key(&w, "error");
+	jw_lkey(&w, "error");
 	jw_obj(&w);
 	put_str(&w, "type", type);
 	put_str(&w, "message", msg);
@@ -1243,20 +1243,20 @@ static void agg_message(struct anth_agg *a, struct buf *out)
 	put_lit(&w, "type", "message");
 	put_lit(&w, "role", "assistant");
 	put_str(&w, "model", buf_str(&a->model));
-	jw_key(&w, "content");
+	jw_lkey(&w, "content");
 	jw_raw(&w, buf_data(&a->content), buf_len(&a->content));
 	a->content.len--;
-	jw_key(&w, "stop_reason");
+	jw_lkey(&w, "stop_reason");
 	if (a->have_reason)
 		jw_strn(&w, buf_data(&a->reason), buf_len(&a->reason));
 	else
 		jw_null(&w);
-	jw_key(&w, "stop_sequence");
+	jw_lkey(&w, "stop_sequence");
 	if (a->have_seq)
 		jw_strn(&w, buf_len(&a->seq) ? buf_data(&a->seq) : "", buf_len(&a->seq));
 	else
 		jw_null(&w);
-	jw_key(&w, "usage");
+	jw_lkey(&w, "usage");
 	jw_obj(&w);
 	put_count(&w, "input_tokens", a->usage.input_tokens, 1);
 	put_count(&w, "output_tokens", a->usage.output_tokens, 1);

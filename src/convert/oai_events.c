@@ -194,21 +194,12 @@ static int start(struct oai_dec *d, struct out *o, struct str raw_id)
 {
 	struct hub_ev ev;
 	buf_reset(&d->id);
-	buf_reset(&d->idsafe);
 	buf_puts(&d->id, "msg_");
 	if (raw_id.n == 0 || json_unescape(raw_id, &d->id) || d->id.err || buf_len(&d->id) == 4) {
 		buf_reset(&d->id);
 		buf_puts(&d->id, "msg_oai");
 	}
-	for (size_t i = 4; i < buf_len(&d->id); i++) {
-		char c = buf_data(&d->id)[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-		    c == '_')
-			buf_putc(&d->idsafe, c);
-	}
-	if (buf_len(&d->idsafe) == 0)
-		buf_puts(&d->idsafe, "oai");
-	if (d->id.err || d->idsafe.err)
+	if (d->id.err)
 		return bad(d, o, "its id is too long");
 	d->started = 1;
 	memset(&ev, 0, sizeof(ev));
@@ -331,7 +322,19 @@ static int tool_open(struct oai_dec *d, struct out *o, int slot)
 	if (buf_len(&t->id)) {
 		ev.id = buf_str(&t->id);
 	} else {
-		buf_printf(&gen, "toolu_%.*s_%d", (int)buf_len(&d->idsafe), buf_data(&d->idsafe), ev.index);
+		/* "toolu_" + the upstream id reduced to [A-Za-z0-9_-] ("oai" when
+		 * nothing is left) + "_" + the block index; made only here, as
+		 * few calls come without an id */
+		buf_puts(&gen, "toolu_");
+		for (size_t i = 4; i < buf_len(&d->id); i++) {
+			char c = buf_data(&d->id)[i];
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+			    c == '_')
+				buf_putc(&gen, c);
+		}
+		if (buf_len(&gen) == 6)
+			buf_puts(&gen, "oai");
+		buf_printf(&gen, "_%d", ev.index);
 		if (gen.err) {
 			buf_free(&gen);
 			return bad(d, o, "a tool call id is too long");
@@ -811,7 +814,6 @@ void oai_dec_init(struct oai_dec *d, struct str model)
 	memset(d, 0, sizeof(*d));
 	d->model = model;
 	buf_init(&d->id, NAME_MAX_BYTES + 8);
-	buf_init(&d->idsafe, NAME_MAX_BYTES + 8);
 	buf_init(&d->scratch, SCRATCH_MAX);
 	d->prompt = d->completion = d->cached = -1;
 }
@@ -828,7 +830,6 @@ void oai_dec_free(struct oai_dec *d)
 	d->tools = NULL;
 	d->ntools = d->captools = 0;
 	buf_free(&d->id);
-	buf_free(&d->idsafe);
 	buf_free(&d->scratch);
 }
 

@@ -89,7 +89,6 @@ struct oai_tool;   /* private to oai_events.c */
 struct oai_dec {
 	struct str model;        /* the caller's span; keep it alive until oai_dec_free */
 	struct buf id;           /* "msg_" + upstream id */
-	struct buf idsafe;       /* the upstream id reduced to [A-Za-z0-9_-] (for made-up tool ids) */
 	struct buf scratch;      /* unescaped strings of the current chunk */
 	struct oai_tool *tools;  /* every call seen, in order of first appearance */
 	int ntools, captools;
