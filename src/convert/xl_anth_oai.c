@@ -102,7 +102,7 @@ static int xl_bfail(struct xl *x, struct xl_at a, const char *msg)
 /* ---- small helpers ------------------------------------------------------------------- */
 
 /* Value of key in obj, or -1 when absent or null (null counts as absent). */
-static int xl_get(const struct json *j, int obj, const char *key)
+static inline int xl_get(const struct json *j, int obj, const char *key)
 {
 	int v = json_get(j, obj, key);
 	return v >= 0 && json_is_null(j, v) ? -1 : v;
@@ -986,7 +986,7 @@ static const char *xl_effort_word(const struct json *j, int t)
 
 /* output_config.effort of object holder (a message or the body), mapped;
  * NULL when absent or unknown. */
-static int xl_effort_of(struct xl *x, int holder, const char *where, const char **eff)
+static int xl_effort_of(struct xl *x, int holder, int m, const char **eff)
 {
 	const struct json *j = x->j;
 	int oc = holder ? xl_get(j, holder, "output_config") : xl_top(x, XT_OUTPUT_CONFIG), ef;
@@ -994,10 +994,12 @@ static int xl_effort_of(struct xl *x, int holder, const char *where, const char 
 	if (oc < 0)
 		return 0;
 	if (!json_is_obj(j, oc))
-		return xl_fail(x, "%soutput_config: must be an object", where);
+		return m < 0 ? xl_fail(x, "output_config: must be an object")
+		             : xl_fail(x, "messages.%d.output_config: must be an object", m);
 	ef = xl_get(j, oc, "effort");
 	if (ef >= 0 && !json_is_str(j, ef))
-		return xl_fail(x, "%soutput_config.effort: must be a string", where);
+		return m < 0 ? xl_fail(x, "output_config.effort: must be a string")
+		             : xl_fail(x, "messages.%d.output_config.effort: must be a string", m);
 	*eff = ef >= 0 ? xl_effort_word(j, ef) : NULL;
 	return 0;
 }
@@ -1008,7 +1010,6 @@ static int xl_reasoning(struct xl *x, const struct xl_oai_opts *o, int msgs, str
 	int th = xl_top(x, XT_THINKING), ty = -1, bt = -1, n = json_count(j, msgs);
 	long long budget = 0;
 	const char *eff = NULL, *top = NULL;
-	char where[48];
 
 	if (th >= 0) {
 		if (!json_is_obj(j, th))
@@ -1021,12 +1022,11 @@ static int xl_reasoning(struct xl *x, const struct xl_oai_opts *o, int msgs, str
 			return xl_fail(x, "thinking.budget_tokens: must be an integer");
 	}
 	/* a per-message output_config on the last turn wins (per-turn control) */
-	if (xl_effort_of(x, 0, "", &top))
+	if (xl_effort_of(x, 0, -1, &top))
 		return -1;
 	if (n > 0) {
 		int last = json_at(j, msgs, (size_t)n - 1);
-		snprintf(where, sizeof(where), "messages.%d.", n - 1);
-		if (json_is_obj(j, last) && xl_effort_of(x, last, where, &eff))
+		if (json_is_obj(j, last) && xl_effort_of(x, last, n - 1, &eff))
 			return -1;
 	}
 	if (!eff)

@@ -725,11 +725,18 @@ int json_key_eq(struct str raw, const char *key)
 }
 
 /* see json.h */
+/* A raw key that may decode to key: its first byte is key's or starts an
+ * escape; an empty raw key only decodes to the empty key. */
+static inline int key_may_be(struct str raw, const char *key)
+{
+	return raw.n ? raw.p[0] == key[0] || raw.p[0] == '\\' : !key[0];
+}
+
 const struct json_member *json_member_find(const struct json_member *m, size_t n,
                                            const char *key)
 {
 	for (size_t i = n; i-- > 0;)
-		if (json_key_eq(m[i].key, key))
+		if (key_may_be(m[i].key, key) && json_key_eq(m[i].key, key))
 			return &m[i];
 	return NULL;
 }
@@ -739,7 +746,7 @@ size_t json_member_count(const struct json_member *m, size_t n, const char *key)
 {
 	size_t c = 0;
 	for (size_t i = 0; i < n; i++)
-		c += json_key_eq(m[i].key, key) != 0;
+		c += key_may_be(m[i].key, key) && json_key_eq(m[i].key, key);
 	return c;
 }
 
@@ -831,8 +838,50 @@ static inline int key_is(const char *r, size_t rn, const char *key)
 	return m == rn ? !key[m] : r[m] == '\\' && json_key_eq(str_make(r, rn), key);
 }
 
+/* a[0..n) == b[0..n), eight bytes a step (keys are short: a byte loop was
+ * most of a lookup). */
+static inline int bytes_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	uint32_t u, v;
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 <= n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return 0;
+		}
+		memcpy(&x, a + n - 8, 8); /* the tail, overlapping */
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		if (u != v)
+			return 0;
+		memcpy(&u, a + n - 4, 4);
+		memcpy(&v, b + n - 4, 4);
+		return u == v;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+/* key_is with the key's length known: decoding only shortens, so a raw key
+ * as long as the key must match byte for byte, without escapes (certain when
+ * the key is plain: it has no backslash). */
+static inline int key_isn(const char *r, size_t rn, const char *key, size_t kn, int plain)
+{
+	if (rn == kn)
+		return bytes_eq(r, key, kn) && (plain || !memchr(r, '\\', rn));
+	return rn > kn && key_is(r, rn, key);
+}
+
 /* see json.h */
-int json_get(const struct json *j, int obj, const char *key)
+int json_getn(const struct json *j, int obj, const char *key, size_t kn, int plain)
 {
 	const struct json_tok *t = json_tok_at(j, obj), *kt;
 	int found = -1;
@@ -844,7 +893,7 @@ int json_get(const struct json *j, int obj, const char *key)
 	for (int k = obj + 1, end = t->next; k < end; k = j->t[k + 1].next) {
 		kt = &j->t[k];
 		const char *r = j->js + kt->start;
-		if ((*r == *key || *r == '\\' || !*key) && key_is(r, (size_t)(kt->end - kt->start), key))
+		if ((*r == *key || *r == '\\' || !kn) && key_isn(r, (size_t)(kt->end - kt->start), key, kn, plain))
 			found = k + 1;
 	}
 	return found;

@@ -132,7 +132,15 @@ static inline int json_skip(const struct json *j, int i)
 }
 /* Value token of key in object obj, or -1. Keys compare after unescaping;
  * the last of duplicate keys wins (as json_member_find). */
-int json_get(const struct json *j, int obj, const char *key);
+int json_getn(const struct json *j, int obj, const char *key, size_t kn, int plain);
+static inline int json_get(const struct json *j, int obj, const char *key)
+{
+	/* for a literal key, its length and whether it is free of backslashes
+	 * (so a raw key equal to it byte for byte has no escape) fold to
+	 * constants */
+	size_t kn = __builtin_strlen(key);
+	return json_getn(j, obj, key, kn, __builtin_constant_p(kn) && !__builtin_strchr(key, '\\'));
+}
 /* json_get for several keys in one pass over object obj: out[k] is the value
  * token of keys[k] or -1 (all -1 when obj is not an object). */
 void json_pick(const struct json *j, int obj, const char *const *keys, int nkeys, int *out);

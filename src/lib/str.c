@@ -16,11 +16,8 @@ int str_eq(struct str a, const char *b)
 }
 
 /* see str.h */
-int str_ieq(struct str a, const char *b)
+int str_ieqn(struct str a, const char *b, size_t n)
 {
-	size_t n = strlen(b);
-	if (a.n != n)
-		return 0;
 	for (size_t i = 0; i < n; i++)
 		if (lower((unsigned char)a.p[i]) != lower((unsigned char)b[i]))
 			return 0;

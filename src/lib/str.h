@@ -27,7 +27,14 @@ static inline struct str str_cstr(const char *s)
 /* Exact byte equality with a C string. */
 int str_eq(struct str a, const char *b);
 /* ASCII case-insensitive equality with a C string. */
-int str_ieq(struct str a, const char *b);
+int str_ieqn(struct str a, const char *b, size_t n);
+/* inline so a literal's length is a constant and most names are told
+ * apart by length alone (header lookups compare every header's name) */
+static inline int str_ieq(struct str a, const char *b)
+{
+	size_t n = __builtin_strlen(b);
+	return a.n == n && str_ieqn(a, b, n);
+}
 /* ASCII case-insensitive prefix test. */
 int str_istarts(struct str a, const char *prefix);
 int str_starts(struct str a, const char *prefix);
