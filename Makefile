@@ -176,8 +176,8 @@ bench: anthropic-proxy bench-tools $(B)/.bootstrap-bench
 lint:
 	@! grep -nE '\b(strcpy|strcat|sprintf|vsprintf|gets|atoi|atol|strtok)\s*\(' $(SRC) tools/*.c tools/bench/*.c || \
 		{ echo "lint: banned call above"; exit 1; }
-	@! grep -nP 'jw_l(key|str)\([^,]*, "[^"]*([^\x20-\x7e]|\\)' $(SRC) || \
-		{ echo "lint: a jw_lkey/jw_lstr literal above needs escaping (use jw_key/jw_str)"; exit 1; }
+	@! grep -nP '(jw_l(key|str)\([^,]*, |JSON_KEY\()"[^"]*([^\x20-\x7e]|\\)' $(SRC) || \
+		{ echo "lint: a jw_lkey/jw_lstr/JSON_KEY literal above holds a backslash or a non-ASCII byte"; exit 1; }
 	@echo "lint: ok"
 
 clean:

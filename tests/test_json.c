@@ -585,23 +585,29 @@ static void test_token_blocks(void)
 static void test_pick(void)
 {
 	static const char doc[] = "{\"a\":1,\"content\":2,\"\\u0063ontent\":3,\"ab\":4,\"b\":[5],"
-	                          "\"a\":6,\"x\\\"y\":7,\"\":8,\"reasoning\":{\"c\":9}}";
-	static const char *const keys[] = { "a", "content", "ab", "b", "missing", "", "reasoning", "c", "conten",
-	                                    "contents" };
-	enum { NK = sizeof(keys) / sizeof(keys[0]) };
+	                          "\"a\":6,\"x\\\"y\":7,\"\":8,\"reasoning\":{\"c\":9},\"x\\\\y\":10}";
+	static const char *const names[] = { "a", "content", "ab", "b", "missing", "", "reasoning", "c", "conten",
+	                                     "contents", "x\"y", "x\\y", "x\\\\y" };
+	enum { NK = sizeof(names) / sizeof(names[0]) };
+	struct json_key keys[NK];
 	struct json j;
 	int out[NK];
+	for (int k = 0; k < NK; k++)
+		keys[k] = json_key(names[k]);
 	CASE("json_pick: one pass, same answers as json_get") {
 		CHECK(json_parse(&j, doc, sizeof(doc) - 1) == 0, "parse");
 		json_pick(&j, 0, keys, NK, out);
 		for (int k = 0; k < NK; k++)
-			CHECK(out[k] == json_get(&j, 0, keys[k]), "key '%s': pick %d get %d", keys[k], out[k],
-			      json_get(&j, 0, keys[k]));
+			CHECK(out[k] == json_get(&j, 0, names[k]), "key '%s': pick %d get %d", names[k], out[k],
+			      json_get(&j, 0, names[k]));
 		CHECK(json_str_eq(&j, out[0] - 1, "a") && json_raw(&j, out[0]).p[0] == '6', "last a wins");
 		CHECK(json_raw(&j, out[1]).p[0] == '3', "escaped spelling, later, wins");
 		CHECK(out[4] == -1 && out[7] == -1 && out[8] == -1 && out[9] == -1, "absent keys");
 		CHECK(json_raw(&j, out[5]).p[0] == '8', "empty key");
-		static const char *const twice[] = { "a", "a" };
+		CHECK(json_raw(&j, out[10]).p[0] == '7', "a key with a quote, escaped");
+		CHECK(json_raw(&j, out[11]).p[0] == '1' && out[12] == -1,
+		      "a key with a backslash: matched decoded, not by its raw bytes");
+		static const struct json_key twice[] = { JSON_KEY("a"), JSON_KEY("a") };
 		json_pick(&j, 0, twice, 2, out);
 		CHECK(out[0] == out[1] && out[0] == json_get(&j, 0, "a"), "a key asked for twice");
 		int arr = json_get(&j, 0, "b");

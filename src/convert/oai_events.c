@@ -563,96 +563,15 @@ static int text_tok(struct oai_dec *d, struct out *o, const struct json *j, int 
 	return on_text(d, o, kind, s);
 }
 
-/* A member name to pick, its length known at compile time. */
-struct key {
-	const char *s;
-	size_t n;
-};
-#define KEY(lit) { lit, sizeof(lit) - 1 }
-
-/* a[0..n) == b[0..n) for short n, a word at a time: the last word
- * overlaps the one before instead of going past n. */
-static int same_bytes(const char *a, const char *b, size_t n)
-{
-	uint64_t x, y;
-	uint32_t u, v;
-	if (n >= 8) {
-		for (size_t i = 0; i + 8 < n; i += 8) {
-			memcpy(&x, a + i, 8);
-			memcpy(&y, b + i, 8);
-			if (x != y)
-				return 0;
-		}
-		memcpy(&x, a + n - 8, 8);
-		memcpy(&y, b + n - 8, 8);
-		return x == y;
-	}
-	if (n >= 4) {
-		memcpy(&u, a, 4);
-		memcpy(&v, b, 4);
-		if (u != v)
-			return 0;
-		memcpy(&u, a + n - 4, 4);
-		memcpy(&v, b + n - 4, 4);
-		return u == v;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return 0;
-	return 1;
-}
-
-/* Is the raw (escaped) key r the name k? Bytes of the same length match
- * only when identical (an escape makes the raw text longer than what it
- * decodes to); a longer raw key may be k spelled with escapes. */
-static int key_is(struct str r, const struct key *k)
-{
-	if (r.n == k->n)
-		return same_bytes(r.p, k->s, r.n);
-	return r.n > k->n && json_key_eq(r, k->s);
-}
-
-/* A filter on a key's first byte, 64 buckets: bit (c & 63). */
-static unsigned long long first_bit(char c)
-{
-	return 1ull << ((unsigned char)c & 63);
-}
-
-/* json_pick for the objects of every chunk. Most members start with a
- * byte no wanted name (nor an escape) starts with and cost one test; the
- * others are compared with the names of their first byte. out[w]: the
- * value token of keys[w], or -1 (all -1 when obj is not an object); the
- * last of duplicate keys wins, as with json_get. */
-static void pick(const struct json *j, int obj, const struct key *keys, int nkeys, int *out)
-{
-	int n = json_is_obj(j, obj) ? json_count(j, obj) : 0;
-	unsigned long long first = first_bit('\\');
-	for (int w = 0; w < nkeys; w++) {
-		out[w] = -1;
-		first |= first_bit(keys[w].s[0]);
-	}
-	for (int k = obj + 1, c = 0; c < n; c++, k = json_skip(j, k + 1)) {
-		struct str r = json_raw(j, k);
-		/* r.p[0] is readable even for an empty key: its closing quote */
-		if (!(first & first_bit(r.p[0])))
-			continue;
-		for (int w = 0; w < nkeys; w++)
-			if ((r.p[0] == keys[w].s[0] || r.p[0] == '\\') && key_is(r, &keys[w])) {
-				out[w] = k + 1;
-				break;
-			}
-	}
-}
-
 static void on_usage(struct oai_dec *d, const struct json *j, int u)
 {
-	static const struct key usage_keys[] = { KEY("prompt_tokens"), KEY("completion_tokens"),
-	                                         KEY("prompt_tokens_details"), KEY("prompt_cache_hit_tokens") };
+	static const struct json_key usage_keys[] = { JSON_KEY("prompt_tokens"), JSON_KEY("completion_tokens"),
+	                                         JSON_KEY("prompt_tokens_details"), JSON_KEY("prompt_cache_hit_tokens") };
 	int uv[4];
 	long long v;
 	if (!json_is_obj(j, u))
 		return;
-	pick(j, u, usage_keys, 4, uv);
+	json_pick(j, u, usage_keys, 4, uv);
 	if (json_int(j, uv[0], &v) == 0 && v >= 0)
 		d->prompt = v;
 	if (json_int(j, uv[1], &v) == 0 && v >= 0)
@@ -667,12 +586,12 @@ static void on_usage(struct oai_dec *d, const struct json *j, int u)
  * parts of which the {"type":"text","text"} ones count. */
 static int content_tok(struct oai_dec *d, struct out *o, const struct json *j, int c)
 {
-	static const struct key part_keys[] = { KEY("type"), KEY("text") };
+	static const struct json_key part_keys[] = { JSON_KEY("type"), JSON_KEY("text") };
 	int pv[2];
 	if (!json_is_arr(j, c))
 		return text_tok(d, o, j, c, OPEN_TEXT);
 	for (int k = c + 1, n = 0; n < json_count(j, c); n++, k = json_skip(j, k)) {
-		pick(j, k, part_keys, 2, pv);
+		json_pick(j, k, part_keys, 2, pv);
 		if (json_str_eq(j, pv[0], "text") && text_tok(d, o, j, pv[1], OPEN_TEXT))
 			return -1;
 	}
@@ -684,8 +603,8 @@ static int content_tok(struct oai_dec *d, struct out *o, const struct json *j, i
 static int tool_tok(struct oai_dec *d, struct out *o, const struct json *j, int el, int index_from_pos,
                     size_t pos)
 {
-	static const struct key call_keys[] = { KEY("index"), KEY("id"), KEY("function") };
-	static const struct key fn_keys[] = { KEY("name"), KEY("arguments") };
+	static const struct json_key call_keys[] = { JSON_KEY("index"), JSON_KEY("id"), JSON_KEY("function") };
+	static const struct json_key fn_keys[] = { JSON_KEY("name"), JSON_KEY("arguments") };
 	size_t io, in, no, nn, ao, an;
 	long long index = (long long)pos;
 	int has_index = index_from_pos;
@@ -693,8 +612,8 @@ static int tool_tok(struct oai_dec *d, struct out *o, const struct json *j, int 
 	struct str args;
 	if (!json_is_obj(j, el))
 		return 0;
-	pick(j, el, call_keys, 3, cv);
-	pick(j, cv[2], fn_keys, 2, fv);
+	json_pick(j, el, call_keys, 3, cv);
+	json_pick(j, cv[2], fn_keys, 2, fv);
 	if (!index_from_pos && json_int(j, cv[0], &index) == 0 && index >= 0)
 		has_index = 1;
 	buf_reset(&d->scratch);
@@ -740,13 +659,13 @@ static int error_member(struct oai_dec *d, struct out *o, const struct json *j, 
  * message), picked in one pass per object: this runs for every event of
  * every stream. */
 enum { TOP_ERROR, TOP_ID, TOP_USAGE, TOP_CHOICES, TOP_N };
-static const struct key top_keys[] = { KEY("error"), KEY("id"), KEY("usage"), KEY("choices") };
+static const struct json_key top_keys[] = { JSON_KEY("error"), JSON_KEY("id"), JSON_KEY("usage"), JSON_KEY("choices") };
 enum { CH_INDEX, CH_DELTA, CH_MESSAGE, CH_FINISH, CH_N };
-static const struct key choice_keys[] = { KEY("index"), KEY("delta"), KEY("message"),
-	                                  KEY("finish_reason") };
+static const struct json_key choice_keys[] = { JSON_KEY("index"), JSON_KEY("delta"), JSON_KEY("message"),
+	                                       JSON_KEY("finish_reason") };
 enum { D_REASONING_CONTENT, D_REASONING, D_CONTENT, D_REFUSAL, D_TOOL_CALLS, D_N };
-static const struct key delta_keys[] = { KEY("reasoning_content"), KEY("reasoning"), KEY("content"),
-	                                 KEY("refusal"), KEY("tool_calls") };
+static const struct json_key delta_keys[] = { JSON_KEY("reasoning_content"), JSON_KEY("reasoning"), JSON_KEY("content"),
+	                                 JSON_KEY("refusal"), JSON_KEY("tool_calls") };
 
 /* Is token i the number 0? The usual choice index, checked without json_int. */
 static int is_zero(const struct json *j, int i)
@@ -764,7 +683,7 @@ static int is_zero(const struct json *j, int i)
 static int delta_tok(struct oai_dec *d, struct out *o, const struct json *j, int obj, int index_from_pos)
 {
 	int dv[D_N], tc;
-	pick(j, obj, delta_keys, D_N, dv);
+	json_pick(j, obj, delta_keys, D_N, dv);
 	/* reasoning_content (DeepSeek), else reasoning (OpenRouter and others) */
 	int rt = json_is_str(j, dv[D_REASONING_CONTENT]) && json_raw(j, dv[D_REASONING_CONTENT]).n ?
 	                 dv[D_REASONING_CONTENT] :
@@ -783,7 +702,7 @@ static int delta_tok(struct oai_dec *d, struct out *o, const struct json *j, int
 static int chunk(struct oai_dec *d, struct out *o, const struct json *j)
 {
 	int top[TOP_N], cv[CH_N], ch, c = -1;
-	pick(j, 0, top_keys, TOP_N, top);
+	json_pick(j, 0, top_keys, TOP_N, top);
 	if (top[TOP_ERROR] >= 0 && !json_is_null(j, top[TOP_ERROR]))
 		return error_member(d, o, j, top[TOP_ERROR]);
 	on_usage(d, j, top[TOP_USAGE]);
@@ -791,7 +710,7 @@ static int chunk(struct oai_dec *d, struct out *o, const struct json *j)
 		return -1;
 	ch = top[TOP_CHOICES];
 	for (int k = ch + 1, n = 0; json_is_arr(j, ch) && n < json_count(j, ch); n++, k = json_skip(j, k)) {
-		pick(j, k, choice_keys, CH_N, cv);
+		json_pick(j, k, choice_keys, CH_N, cv);
 		if (json_is_obj(j, k) && (cv[CH_INDEX] < 0 || is_zero(j, cv[CH_INDEX]))) {
 			c = k;
 			break;
@@ -915,7 +834,7 @@ int oai_dec_abort(struct oai_dec *d, hub_sink *sink, void *ctx, const char *err_
 static int message_events(struct oai_dec *d, struct out *o, const struct json *j, const int *top)
 {
 	int c = json_at(j, top[TOP_CHOICES], 0), cv[CH_N];
-	pick(j, c, choice_keys, CH_N, cv);
+	json_pick(j, c, choice_keys, CH_N, cv);
 	if (!json_is_arr(j, top[TOP_CHOICES]) || !json_is_obj(j, cv[CH_MESSAGE])) {
 		d->dead = 1;
 		seterr(o, "upstream sent a malformed response: no choices[0].message");
@@ -945,7 +864,7 @@ int oai_msg_events(struct str json, struct str model, hub_sink *sink, void *ctx,
 		return -1;
 	}
 	oai_dec_init(&d, model);
-	pick(&j, 0, top_keys, TOP_N, top);
+	json_pick(&j, 0, top_keys, TOP_N, top);
 	if (top[TOP_ERROR] >= 0 && !json_is_null(&j, top[TOP_ERROR]))
 		r = error_member(&d, &o, &j, top[TOP_ERROR]);
 	else

@@ -52,10 +52,11 @@ enum xl_top {
 	XT_STOP, XT_TOOLS, XT_TOOL_CHOICE, XT_THINKING, XT_OUTPUT_CONFIG,
 	XT_OUTPUT_FORMAT, XT_METADATA, XT_N
 };
-static const char *const xl_top_keys[XT_N] = {
-	"messages", "system", "model", "max_tokens", "temperature", "top_p",
-	"stop_sequences", "tools", "tool_choice", "thinking", "output_config",
-	"output_format", "metadata"
+static const struct json_key xl_top_keys[XT_N] = {
+	JSON_KEY("messages"), JSON_KEY("system"), JSON_KEY("model"), JSON_KEY("max_tokens"),
+	JSON_KEY("temperature"), JSON_KEY("top_p"), JSON_KEY("stop_sequences"), JSON_KEY("tools"),
+	JSON_KEY("tool_choice"), JSON_KEY("thinking"), JSON_KEY("output_config"),
+	JSON_KEY("output_format"), JSON_KEY("metadata")
 };
 _Static_assert(XT_N <= 16, "struct xl top[] too small");
 
@@ -968,7 +969,7 @@ static int xl_number(struct xl *x, enum xl_top k, int *tok)
 {
 	*tok = xl_top(x, k);
 	if (*tok >= 0 && !json_is_num(x->j, *tok))
-		return xl_fail(x, "%s: must be a number", xl_top_keys[k]);
+		return xl_fail(x, "%s: must be a number", xl_top_keys[k].s);
 	return 0;
 }
 

@@ -899,20 +899,32 @@ int json_getn(const struct json *j, int obj, const char *key, size_t kn, int pla
 	return found;
 }
 
+/* A filter on a key's first byte, 64 buckets: bit (c & 63). */
+static inline unsigned long long first_bit(char c)
+{
+	return 1ull << ((unsigned char)c & 63);
+}
+
 /* see json.h */
-void json_pick(const struct json *j, int obj, const char *const *keys, int nkeys, int *out)
+void json_pick(const struct json *j, int obj, const struct json_key *keys, int nkeys, int *out)
 {
 	const struct json_tok *t = json_tok_at(j, obj), *kt;
-	for (int w = 0; w < nkeys; w++)
+	unsigned long long first = first_bit('\\');
+	for (int w = 0; w < nkeys; w++) {
 		out[w] = -1;
+		first |= first_bit(keys[w].s[0]); /* an empty key: the NUL, as the empty raw key reads '"' */
+	}
 	if (!t || t->type != JSON_T_OBJECT)
 		return;
 	for (int k = obj + 1, end = t->next; k < end; k = j->t[k + 1].next) {
 		kt = &j->t[k];
 		const char *r = j->js + kt->start;
+		size_t rn = (size_t)(kt->end - kt->start);
+		if (!(first & first_bit(rn ? *r : 0)))
+			continue;
 		for (int w = 0; w < nkeys; w++)
-			if ((*r == *keys[w] || *r == '\\' || !*keys[w]) &&
-			    key_is(r, (size_t)(kt->end - kt->start), keys[w]))
+			if ((!rn || *r == keys[w].s[0] || *r == '\\') &&
+			    key_isn(r, rn, keys[w].s, keys[w].n, !keys[w].bs))
 				out[w] = k + 1; /* a later duplicate wins, as json_get */
 	}
 }

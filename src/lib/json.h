@@ -141,9 +141,24 @@ static inline int json_get(const struct json *j, int obj, const char *key)
 	size_t kn = __builtin_strlen(key);
 	return json_getn(j, obj, key, kn, __builtin_constant_p(kn) && !__builtin_strchr(key, '\\'));
 }
+/* A key for json_pick: its text, length, and whether it holds a backslash.
+ * JSON_KEY("lit") builds one at compile time from a literal without
+ * backslashes (make lint checks); json_key() from any other text. */
+struct json_key {
+	const char *s;
+	size_t n;
+	int bs;
+};
+#define JSON_KEY(lit) { lit, sizeof(lit) - 1, 0 }
+static inline struct json_key json_key(const char *s)
+{
+	struct json_key k = { s, __builtin_strlen(s), __builtin_strchr(s, '\\') != NULL };
+	return k;
+}
 /* json_get for several keys in one pass over object obj: out[k] is the value
- * token of keys[k] or -1 (all -1 when obj is not an object). */
-void json_pick(const struct json *j, int obj, const char *const *keys, int nkeys, int *out);
+ * token of keys[k] or -1 (all -1 when obj is not an object). Members whose
+ * first byte no key (nor an escape) starts with cost one test. */
+void json_pick(const struct json *j, int obj, const struct json_key *keys, int nkeys, int *out);
 /* Element idx of array arr, or -1. */
 int json_at(const struct json *j, int arr, size_t idx);
 /* Members of an object or elements of an array; 0 for scalars, -1 for bad i. */

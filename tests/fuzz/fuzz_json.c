@@ -183,7 +183,7 @@ static void check_tokens(const struct json *j, const struct json_member *m, size
 	/* json_pick answers as json_get, for up to PICK_KEYS of the keys */
 	{
 		char kbuf[PICK_KEYS][64];
-		const char *keys[PICK_KEYS];
+		struct json_key keys[PICK_KEYS];
 		int nk = 0, out[PICK_KEYS];
 		for (size_t c = 0; c < total && c < MAXM && nk < PICK_KEYS; c++) {
 			buf_reset(&u);
@@ -192,12 +192,12 @@ static void check_tokens(const struct json *j, const struct json_member *m, size
 				continue;
 			memcpy(kbuf[nk], buf_data(&u) ? buf_data(&u) : "", buf_len(&u));
 			kbuf[nk][buf_len(&u)] = 0;
-			keys[nk] = kbuf[nk];
+			keys[nk] = json_key(kbuf[nk]);
 			nk++;
 		}
 		json_pick(j, 0, keys, nk, out);
 		for (int w = 0; w < nk; w++)
-			if (out[w] != json_get(j, 0, keys[w]))
+			if (out[w] != json_get(j, 0, keys[w].s))
 				abort();
 	}
 	/* every string decodes; numbers convert without trouble */
