@@ -193,6 +193,16 @@ static void upstream_path(struct buf *b, const struct px_spec *s)
 		(void)buf_puts(b, "/count_tokens");
 }
 
+/* One header line: pre (the name and ": "), the value, CRLF. The request
+ * head is put together from pieces; buf_printf walks its format byte by
+ * byte, twice. Values come from the parser (no NUL) or the config. */
+static void put_line(struct buf *out, const char *pre, struct str v)
+{
+	(void)buf_puts(out, pre);
+	(void)buf_appendstr(out, v);
+	(void)buf_putn(out, "\r\n", 2);
+}
+
 static int build_request(struct exchange *x, struct buf *out)
 {
 	const struct px_spec *s = &x->s;
@@ -210,59 +220,60 @@ static int build_request(struct exchange *x, struct buf *out)
 		(void)buf_printf(out, "[%s]", m->url.host);
 	else
 		(void)buf_puts(out, m->url.host);
-	if (m->url.port_given)
-		(void)buf_printf(out, ":%d", m->url.port);
-	(void)buf_printf(out, "\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n", s->body.n);
+	if (m->url.port_given) {
+		(void)buf_putc(out, ':');
+		(void)buf_put_ll(out, m->url.port);
+	}
+	(void)buf_puts(out, "\r\nContent-Type: application/json\r\nContent-Length: ");
+	(void)buf_put_ull(out, s->body.n);
+	(void)buf_putn(out, "\r\n", 2);
 	(void)buf_puts(out, "Accept-Encoding: identity\r\nConnection: keep-alive\r\n");
 	if (s->eg == PX_GEMINI) {
 		(void)buf_puts(out, s->u_stream ? "Accept: text/event-stream\r\n" : "Accept: application/json\r\n");
 		if (!model_overrides(m, "x-goog-api-key") && !model_overrides(m, "authorization")) {
-			if (m->api_key)
-				(void)buf_printf(out, "x-goog-api-key: %s\r\n", m->api_key);
-			else
-				(void)buf_printf(out, "x-goog-api-key: %.*s\r\n", (int)s->key.n, s->key.p);
+			put_line(out, "x-goog-api-key: ", m->api_key ? str_cstr(m->api_key) : s->key);
 		}
 		if (!model_overrides(m, "user-agent"))
 			(void)buf_puts(out, "User-Agent: anthropic-proxy/" AP_VERSION "\r\n");
 	} else if (s->eg == PX_OPENAI) {
 		(void)buf_puts(out, s->u_stream ? "Accept: text/event-stream\r\n" : "Accept: application/json\r\n");
 		if (!model_overrides(m, "authorization")) {
-			if (m->api_key)
-				(void)buf_printf(out, "Authorization: Bearer %s\r\n", m->api_key);
-			else
-				(void)buf_printf(out, "Authorization: Bearer %.*s\r\n", (int)s->key.n, s->key.p);
+			put_line(out, "Authorization: Bearer ", m->api_key ? str_cstr(m->api_key) : s->key);
 		}
 		if (!model_overrides(m, "user-agent"))
 			(void)buf_puts(out, "User-Agent: anthropic-proxy/" AP_VERSION "\r\n");
 	} else {
 		const struct str *acc = anthropic_client ? hdr(r, "accept") : NULL;
 		if (acc)
-			(void)buf_printf(out, "Accept: %.*s\r\n", (int)acc->n, acc->p);
+			put_line(out, "Accept: ", *acc);
 		else
 			(void)buf_puts(out, "Accept: application/json\r\n");
 		if (!model_overrides(m, "x-api-key") && !model_overrides(m, "authorization")) {
 			if (m->api_key)
-				(void)buf_printf(out, "x-api-key: %s\r\n", m->api_key);
+				put_line(out, "x-api-key: ", str_cstr(m->api_key));
 			else if (s->bearer && anthropic_client)
-				(void)buf_printf(out, "Authorization: Bearer %.*s\r\n", (int)s->key.n, s->key.p);
+				put_line(out, "Authorization: Bearer ", s->key);
 			else
-				(void)buf_printf(out, "x-api-key: %.*s\r\n", (int)s->key.n, s->key.p);
+				put_line(out, "x-api-key: ", s->key);
 		}
 		if (!(anthropic_client && hdr(r, "anthropic-version")) && !model_overrides(m, "anthropic-version"))
 			(void)buf_puts(out, "anthropic-version: 2023-06-01\r\n");
 		if (anthropic_client) {
 			for (size_t i = 0; i < r->h->nh; i++) {
 				const struct http_header *h = &r->h->h[i];
-				if (forward_header(h->name) && !model_overrides_str(m, h->name))
-					(void)buf_printf(out, "%.*s: %.*s\r\n", (int)h->name.n, h->name.p, (int)h->value.n,
-					                 h->value.p);
+				if (forward_header(h->name) && !model_overrides_str(m, h->name)) {
+					(void)buf_appendstr(out, h->name);
+					put_line(out, ": ", h->value);
+				}
 			}
 		}
 		if (!(anthropic_client && hdr(r, "user-agent")) && !model_overrides(m, "user-agent"))
 			(void)buf_puts(out, "User-Agent: anthropic-proxy/" AP_VERSION "\r\n");
 	}
-	for (size_t i = 0; i < m->nheaders; i++)
-		(void)buf_printf(out, "%s: %s\r\n", m->headers[i].name, m->headers[i].value);
+	for (size_t i = 0; i < m->nheaders; i++) {
+		(void)buf_puts(out, m->headers[i].name);
+		put_line(out, ": ", str_cstr(m->headers[i].value));
+	}
 	(void)buf_puts(out, "\r\n");
 	(void)buf_appendstr(out, s->body);
 	return out->err;

@@ -196,9 +196,16 @@ static void put_head(struct client *c, int status, const char *ctype, const char
 {
 	struct buf *o = &c->out;
 	c->status = status;
-	(void)buf_printf(o, "HTTP/1.1 %d %s\r\n", status, http_reason(status));
-	if (ctype)
-		(void)buf_printf(o, "Content-Type: %s\r\n", ctype);
+	(void)buf_puts(o, "HTTP/1.1 ");
+	(void)buf_put_ll(o, status);
+	(void)buf_putc(o, ' ');
+	(void)buf_puts(o, http_reason(status));
+	(void)buf_putn(o, "\r\n", 2);
+	if (ctype) {
+		(void)buf_puts(o, "Content-Type: ");
+		(void)buf_puts(o, ctype);
+		(void)buf_putn(o, "\r\n", 2);
+	}
 	if (extra)
 		(void)buf_puts(o, extra);
 	if (c->close_after || !accepting)
@@ -243,7 +250,9 @@ void client_respond(struct client *c, int status, const char *ctype, const char 
 	put_head(c, status, ctype, extra);
 	if (c->is_head)
 		n = 0;
-	(void)buf_printf(&c->out, "Content-Length: %zu\r\n\r\n", n);
+	(void)buf_puts(&c->out, "Content-Length: ");
+	(void)buf_put_ull(&c->out, n);
+	(void)buf_putn(&c->out, "\r\n\r\n", 4);
 	(void)buf_append(&c->out, body, n);
 	c->bytes_out += n;
 	response_done(c);

@@ -102,12 +102,15 @@ static int xl_bfail(struct xl *x, struct xl_at a, const char *msg)
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
-/* Value of key in obj, or -1 when absent or null (null counts as absent). */
-static inline int xl_get(const struct json *j, int obj, const char *key)
+/* v, or -1 when v is null (null counts as absent). */
+static int xl_nonnull(const struct json *j, int v)
 {
-	int v = json_get(j, obj, key);
 	return v >= 0 && json_is_null(j, v) ? -1 : v;
 }
+
+/* Value of key in obj, or -1 when absent or null. A macro so json_get sees
+ * the literal key (its length and plainness fold to constants). */
+#define xl_get(j, obj, key) xl_nonnull((j), json_get((j), (obj), (key)))
 
 /* xl_get(j, 0, xl_top_keys[k]), from the one-pass pick. */
 static int xl_top(const struct xl *x, enum xl_top k)

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -117,6 +118,36 @@ void buf_reset(struct buf *b)
 {
 	b->off = b->len = 0;
 	b->err = 0;
+}
+
+/* see buf.h */
+void buf_copy(char *d, const void *src, size_t n)
+{
+	const char *s = src;
+	if (n > 32) {
+		memcpy(d, s, n);
+	} else if (n >= 16) {
+		struct { char c[16]; } a, z;
+		memcpy(&a, s, 16);
+		memcpy(&z, s + n - 16, 16);
+		memcpy(d, &a, 16);
+		memcpy(d + n - 16, &z, 16);
+	} else if (n >= 8) {
+		uint64_t a, z;
+		memcpy(&a, s, 8);
+		memcpy(&z, s + n - 8, 8);
+		memcpy(d, &a, 8);
+		memcpy(d + n - 8, &z, 8);
+	} else if (n >= 4) {
+		uint32_t a, z;
+		memcpy(&a, s, 4);
+		memcpy(&z, s + n - 4, 4);
+		memcpy(d, &a, 4);
+		memcpy(d + n - 4, &z, 4);
+	} else if (n) {
+		char a = s[0], m = s[n / 2], z = s[n - 1];
+		d[0] = a, d[n / 2] = m, d[n - 1] = z;
+	}
 }
 
 /* see buf.h */

@@ -31,11 +31,18 @@ void buf_reset(struct buf *b);
 /* Ensure room for add more bytes; returns 0 or BUF_NOMEM / BUF_TOOBIG. */
 int buf_reserve(struct buf *b, size_t add) WUR;
 int buf_append_slow(struct buf *b, const void *p, size_t n);
+/* memcpy for the short pieces a writer appends (keys, punctuation, ids):
+ * overlapping word moves inline; libc's memcpy costs a call and, in musl,
+ * byte moves around a rep movsq. */
+/* memcpy for the short pieces a writer appends (keys, punctuation, ids):
+ * overlapping word moves; musl's memcpy moves bytes around a rep movsq,
+ * slow to start for a few bytes. */
+void buf_copy(char *d, const void *src, size_t n);
 /* Append n bytes; 0 or the sticky error. The fast path (room left) is inline. */
 static inline int buf_append(struct buf *b, const void *p, size_t n)
 {
 	if (n && !b->err && b->cap - b->len >= n && n <= b->max && b->len - b->off <= b->max - n) {
-		__builtin_memcpy(b->p + b->len, p, n);
+		buf_copy(b->p + b->len, p, n);
 		b->len += n;
 		return 0;
 	}

@@ -881,6 +881,43 @@ static inline int key_isn(const char *r, size_t rn, const char *key, size_t kn, 
 }
 
 /* see json.h */
+int json_type(const struct json *j, int i)
+{
+	const struct json_tok *t = json_tok_at(j, i);
+	if (!t)
+		return -1;
+	switch (t->type) {
+	case JSON_T_OBJECT: return JSON_V_OBJECT;
+	case JSON_T_ARRAY: return JSON_V_ARRAY;
+	case JSON_T_STRING: return JSON_V_STRING;
+	case JSON_T_PRIMITIVE: return (int)vtype_of(j->js[t->start]);
+	default: return -1;
+	}
+}
+
+/* see json.h */
+int json_is_num(const struct json *j, int i)
+{
+	return json_type(j, i) == JSON_V_NUMBER;
+}
+
+/* see json.h */
+int json_str_eqn(const struct json *j, int i, const char *s, size_t m)
+{
+	const struct json_tok *t = json_tok_at(j, i);
+	const char *r;
+	size_t n;
+	if (!t || t->type != JSON_T_STRING)
+		return 0;
+	r = j->js + t->start;
+	n = (size_t)(t->end - t->start);
+	/* decoding never lengthens a string, and shortens it at each escape */
+	if (n == m)
+		return bytes_eq(r, s, n) && !memchr(r, '\\', n);
+	return n > m && (*r == *s || *r == '\\') && json_key_eq(str_make(r, n), s);
+}
+
+/* see json.h */
 int json_getn(const struct json *j, int obj, const char *key, size_t kn, int plain)
 {
 	const struct json_tok *t = json_tok_at(j, obj), *kt;

@@ -168,25 +168,7 @@ static inline int json_count(const struct json *j, int i)
 	return !t ? -1 : t->type == JSON_T_OBJECT || t->type == JSON_T_ARRAY ? t->size : 0;
 }
 /* The token's type (enum json_vtype), or -1 for a bad index. */
-static inline int json_type(const struct json *j, int i)
-{
-	const struct json_tok *t = json_tok_at(j, i);
-	if (!t)
-		return -1;
-	switch (t->type) {
-	case JSON_T_OBJECT: return JSON_V_OBJECT;
-	case JSON_T_ARRAY: return JSON_V_ARRAY;
-	case JSON_T_STRING: return JSON_V_STRING;
-	case JSON_T_PRIMITIVE:
-		switch (j->js[t->start]) {
-		case 't': return JSON_V_TRUE;
-		case 'f': return JSON_V_FALSE;
-		case 'n': return JSON_V_NULL;
-		default: return JSON_V_NUMBER;
-		}
-	default: return -1;
-	}
-}
+int json_type(const struct json *j, int i);
 static inline int json_is_str(const struct json *j, int i)
 {
 	const struct json_tok *t = json_tok_at(j, i);
@@ -202,18 +184,20 @@ static inline int json_is_arr(const struct json *j, int i)
 	const struct json_tok *t = json_tok_at(j, i);
 	return t && t->type == JSON_T_ARRAY;
 }
-static inline int json_is_num(const struct json *j, int i)
+/* a primitive starting with c (a literal's first letter tells which) */
+static inline int json_prim_is(const struct json *j, int i, char c)
 {
-	return json_type(j, i) == JSON_V_NUMBER;
+	const struct json_tok *t = json_tok_at(j, i);
+	return t && t->type == JSON_T_PRIMITIVE && j->js[t->start] == c;
 }
+int json_is_num(const struct json *j, int i);
 static inline int json_is_bool(const struct json *j, int i)
 {
-	int t = json_type(j, i);
-	return t == JSON_V_TRUE || t == JSON_V_FALSE;
+	return json_prim_is(j, i, 't') || json_prim_is(j, i, 'f');
 }
 static inline int json_is_null(const struct json *j, int i)
 {
-	return json_type(j, i) == JSON_V_NULL;
+	return json_prim_is(j, i, 'n');
 }
 
 /* Raw token text: for strings the body without quotes (escapes not decoded).
@@ -227,20 +211,10 @@ static inline struct str json_raw(const struct json *j, int i)
  * strings; what jw_raw needs to copy a subtree verbatim. */
 struct str json_span(const struct json *j, int i);
 /* 1 if token i is a string equal to s after unescaping, else 0. No allocation. */
+int json_str_eqn(const struct json *j, int i, const char *s, size_t sn);
 static inline int json_str_eq(const struct json *j, int i, const char *s)
 {
-	const struct json_tok *t = json_tok_at(j, i);
-	const char *r;
-	size_t n, m;
-	if (!t || t->type != JSON_T_STRING)
-		return 0;
-	r = j->js + t->start;
-	n = (size_t)(t->end - t->start);
-	m = __builtin_strlen(s);
-	/* decoding never lengthens a string, and shortens it at each escape */
-	if (n == m)
-		return __builtin_memcmp(r, s, n) == 0 && !__builtin_memchr(r, '\\', n);
-	return n > m && (*r == *s || *r == '\\') && json_key_eq(str_make(r, n), s);
+	return json_str_eqn(j, i, s, __builtin_strlen(s)); /* a literal's length is a constant */
 }
 /* Append the unescaped string to out. 0, or -1 if not a string, on a bad
  * escape or if out fails (out->err tells which). */
