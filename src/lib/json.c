@@ -480,6 +480,17 @@ static int tok_grow(struct scan *sc)
 	return 0;
 }
 
+/* tok_grow for scan_core, which keeps the count and block in locals. */
+static int grow(struct scan *sc, size_t nt, jsmntok_t **tk, size_t *room)
+{
+	sc->ntok = nt;
+	if (tok_grow(sc))
+		return -1;
+	*tk = sc->t;
+	*room = sc->tbytes / sizeof(jsmntok_t);
+	return 0;
+}
+
 /* The whole-document validator, with gotos for states: a value is due
  * (value), a value just ended (after), a container just ended (close), a
  * member's key is due (key). Explicit stacks replace recursion, so hostile
@@ -495,7 +506,9 @@ static inline __attribute__((always_inline)) int scan_core(const char *s, size_t
 	size_t depth = 0, vstart = 0, i, ks;
 	int obj = 0, cur = -1, size = 0;      /* the innermost container: kind, token, count */
 	struct str key = STR_NULL;
-	jsmntok_t *t = NULL;
+	jsmntok_t *t = NULL, *tk = sc->t;   /* tokens, kept in registers: */
+	size_t nt = sc->ntok;                /* the count (sc->ntok on exit) */
+	size_t room = emit ? sc->tbytes / sizeof(jsmntok_t) : 0;
 	char c;
 
 	i = skip_ws(s, n, 0);
@@ -507,17 +520,17 @@ value: /* a value starts at s[i]; whitespace skipped */
 		goto bad;
 	c = s[i];
 	if (emit) {
-		if ((sc->ntok + 1) * sizeof(jsmntok_t) > sc->tbytes && tok_grow(sc))
+		if (nt >= room && grow(sc, nt, &tk, &room))
 			goto bad;
-		t = &sc->t[sc->ntok];
+		t = &tk[nt];
 		t->start = (int)i;
 		t->size = 0;
-		t->parent = (int)sc->ntok + 1;
+		t->parent = (int)nt + 1;
 		size += !obj; /* an array counts its values, an object its keys */
 	} else if (depth == 1) {
 		vstart = i;
 	}
-	sc->ntok++;
+	nt++;
 	switch (c) {
 	case '"':
 		if (!short_string(s, n, &i) && scan_string(s, n, &i))
@@ -536,7 +549,7 @@ value: /* a value starts at s[i]; whitespace skipped */
 			t->type = c == '{' ? JSMN_OBJECT : JSMN_ARRAY;
 			up_tok[depth] = cur;
 			up_size[depth] = size;
-			cur = (int)sc->ntok - 1;
+			cur = (int)nt - 1;
 			size = 0;
 		}
 		up_obj[depth++] = (unsigned char)obj;
@@ -575,6 +588,7 @@ after: /* a value ended just before s[i] */
 		i = skip_ws(s, n, i);
 		if (i != n)
 			goto bad;
+		sc->ntok = nt;
 		return 0;
 	}
 	if (!emit && depth == 1 && obj) {
@@ -601,10 +615,10 @@ after: /* a value ended just before s[i] */
 close: /* the innermost container ended just before s[i] */
 	depth--;
 	if (emit) {
-		t = &sc->t[cur];
+		t = &tk[cur];
 		t->end = (int)i;
 		t->size = size;
-		t->parent = (int)sc->ntok;
+		t->parent = (int)nt;
 		cur = up_tok[depth];
 		size = up_size[depth];
 	}
@@ -615,13 +629,13 @@ key: /* a member's key is due at s[i] */
 		goto bad;
 	ks = i + 1;
 	if (emit) {
-		if ((sc->ntok + 1) * sizeof(jsmntok_t) > sc->tbytes && tok_grow(sc))
+		if (nt >= room && grow(sc, nt, &tk, &room))
 			goto bad;
-		t = &sc->t[sc->ntok];
+		t = &tk[nt];
 		t->type = JSMN_STRING;
 		t->start = (int)ks;
 		t->size = 1; /* jsmn: a key's child is its value */
-		t->parent = (int)sc->ntok + 1;
+		t->parent = (int)nt + 1;
 		size++;
 	}
 	if (!short_string(s, n, &i) && scan_string(s, n, &i))
@@ -630,13 +644,14 @@ key: /* a member's key is due at s[i] */
 		t->end = (int)i - 1;
 	else if (depth == 1)
 		key = str_make(s + ks, i - 1 - ks);
-	sc->ntok++;
+	nt++;
 	i = skip_ws(s, n, i);
 	if (i >= n || s[i] != ':')
 		goto bad;
 	i = skip_ws(s, n, i + 1);
 	goto value;
 bad:
+	sc->ntok = nt;
 	if (err_off)
 		*err_off = i < n ? i : n;
 	return -1;
