@@ -916,6 +916,152 @@ static void test_encoder(void)
 	buf_free(&out);
 }
 
+/* A delta marked text_plain is written as the same bytes as when it is
+ * not (json_escape's), for every index form and delta kind; unmarked text
+ * that needs escapes is escaped. */
+static void test_encoder_plain(void)
+{
+	static const char long_text[] =
+		"The quick brown fox jumps over the lazy dog. The quick brown fox jumps over the lazy dog. "
+		"The quick brown fox jumps over the lazy dog. The quick brown fox jumps over the lazy dog. "
+		"caf\xc3\xa9 \xf0\x9f\x98\x80 end";
+	static const struct {
+		const char *name;
+		struct str text;
+		int plain;        /* may be marked (needs no escape) */
+		const char *want; /* the text member's value when index is 0 and kind text */
+	} rows[] = {
+		{ "empty", STR_LIT(""), 1, "\"\"" },
+		{ "ascii", STR_LIT("Hello world"), 1, "\"Hello world\"" },
+		{ "UTF-8, DEL, U+2028, slash", STR_LIT("caf\xc3\xa9 \x7f \xe2\x80\xa8 a/b"), 1,
+		  "\"caf\xc3\xa9 \x7f \xe2\x80\xa8 a/b\"" },
+		{ "past json_escape's 64-byte short path", { long_text, sizeof(long_text) - 1 }, 1, NULL },
+		{ "quote and backslash", STR_LIT("a\"b\\c"), 0, "\"a\\\"b\\\\c\"" },
+		{ "control bytes", STR_LIT("\n\t\x01"), 0, "\"\\n\\t\\u0001\"" },
+		{ "bad UTF-8", STR_LIT("x\xff"), 0, "\"x\\ufffd\"" },
+	};
+	static const int indexes[] = { 0, 9, 10, 123 };
+	static const enum hub_delta kinds[] = { HUB_D_TEXT, HUB_D_THINKING, HUB_D_SIGNATURE, HUB_D_JSON };
+	struct buf marked, unmarked;
+	struct anth_enc e;
+	buf_init(&marked, 1 << 16);
+	buf_init(&unmarked, 1 << 16);
+	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
+		CASE(rows[r].name) {
+			for (size_t i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++)
+				for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+					struct hub_ev ev = { .type = HUB_BLOCK_DELTA, .index = indexes[i], .delta = kinds[k],
+					                     .text = rows[r].text, .usage = UNK };
+					buf_reset(&marked);
+					buf_reset(&unmarked);
+					anth_enc_init(&e, &unmarked);
+					CHECK(anth_enc_sink(&e, &ev) == 0, "unmarked");
+					ev.text_plain = rows[r].plain;
+					anth_enc_init(&e, &marked);
+					CHECK(anth_enc_sink(&e, &ev) == 0, "marked");
+					CHECK(eq_buf(&marked, &unmarked), "index %d kind %d:\n%s\nvs\n%s", indexes[i], kinds[k],
+					      buf_cstr(&marked), buf_cstr(&unmarked));
+					if (rows[r].want && i == 0 && k == 0) {
+						char want[256];
+						snprintf(want, sizeof(want),
+						         "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+						         "\"delta\":{\"type\":\"text_delta\",\"text\":%s}}\n\n",
+						         rows[r].want);
+						CHECK(str_eq(buf_str(&marked), want), "got %s", buf_cstr(&marked));
+					}
+				}
+		}
+	CASE("encoder: a marked delta that does not fit is a sticky error") {
+		struct buf small;
+		struct hub_ev ev = { .type = HUB_BLOCK_DELTA, .delta = HUB_D_TEXT, .text = STR_LIT("Hello world"),
+		                     .text_plain = 1, .usage = UNK };
+		buf_init(&small, 200); /* one event is 126 bytes */
+		anth_enc_init(&e, &small);
+		CHECK(anth_enc_sink(&e, &ev) == 0 && buf_len(&small) == 126, "first fits: %zu", buf_len(&small));
+		CHECK(anth_enc_sink(&e, &ev) == -1 && e.err == BUF_TOOBIG, "err %d", e.err);
+		CHECK(anth_enc_sink(&e, &ev) == -1, "not sticky");
+		buf_free(&small);
+	}
+	buf_free(&marked);
+	buf_free(&unmarked);
+}
+
+/* Aggregate evs with the deltas' marks as given and with all cleared:
+ * both answers must be want. */
+static void check_agg_marks(const struct hub_ev *evs, size_t n, const char *want)
+{
+	struct buf out;
+	buf_init(&out, 1 << 20);
+	for (int pass = 0; pass < 2; pass++) {
+		struct anth_agg a;
+		int status = 0;
+		anth_agg_init(&a);
+		for (size_t i = 0; i < n; i++) {
+			struct hub_ev ev = evs[i];
+			if (pass)
+				ev.text_plain = 0;
+			CHECK(anth_agg_sink(&a, &ev) == 0, "pass %d event %zu", pass, i);
+		}
+		buf_reset(&out);
+		CHECK(anth_agg_finish(&a, &out, &status) == 0 && status == 200, "pass %d status %d", pass, status);
+		CHECK(str_eq(buf_str(&out), want), "pass %d got:\n%s", pass, buf_cstr(&out));
+		anth_agg_free(&a);
+	}
+	buf_free(&out);
+}
+
+static void test_aggregator_plain(void)
+{
+#define D(i, k, t, m) { .type = HUB_BLOCK_DELTA, .index = i, .delta = k, .text = STR_LIT(t), .text_plain = m, .usage = UNK }
+#define B(i, k) { .type = HUB_BLOCK_START, .index = i, .block = k, .usage = UNK }
+#define Z(i) { .type = HUB_BLOCK_STOP, .index = i, .usage = UNK }
+	CASE("aggregator: marked and unmarked deltas, every block kind, escapes everywhere") {
+		const struct hub_ev evs[] = {
+			{ .type = HUB_MESSAGE_START, .id = STR_LIT("msg_\"1\""), .model = STR_LIT("m\\x"), .usage = U(5, -1, 7, -1) },
+			B(0, HUB_B_TEXT), D(0, HUB_D_TEXT, "Hello ", 1), D(0, HUB_D_TEXT, "caf\xc3\xa9", 1), Z(0),
+			B(1, HUB_B_TEXT), D(1, HUB_D_TEXT, "plain ", 1), D(1, HUB_D_TEXT, "\"quoted\"\n", 0),
+			D(1, HUB_D_TEXT, " and after", 1), Z(1),
+			B(2, HUB_B_THINKING), D(2, HUB_D_THINKING, "hm", 1), D(2, HUB_D_SIGNATURE, "s\"g", 0), Z(2),
+			{ .type = HUB_BLOCK_START, .index = 3, .block = HUB_B_REDACTED_THINKING, .text = STR_LIT("d\"t"), .usage = UNK },
+			Z(3),
+			{ .type = HUB_BLOCK_START, .index = 4, .block = HUB_B_TOOL_USE, .id = STR_LIT("t\"1"),
+			  .name = STR_LIT("f\n"), .usage = UNK },
+			D(4, HUB_D_JSON, "{\"a\":", 0), D(4, HUB_D_JSON, "1}", 1), Z(4),
+			B(5, HUB_B_TOOL_USE), Z(5),
+			B(6, HUB_B_TEXT), Z(6),
+			{ .type = HUB_MESSAGE_DELTA, .stop_reason = STR_LIT("stop_sequence"), .stop_sequence = STR_LIT("\"E\""),
+			  .usage = U(-1, 9, -1, 2) },
+			{ .type = HUB_MESSAGE_STOP, .usage = UNK },
+		};
+		check_agg_marks(evs, sizeof(evs) / sizeof(evs[0]),
+		                "{\"id\":\"msg_\\\"1\\\"\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"m\\\\x\","
+		                "\"content\":[{\"type\":\"text\",\"text\":\"Hello caf\xc3\xa9\"},"
+		                "{\"type\":\"text\",\"text\":\"plain \\\"quoted\\\"\\n and after\"},"
+		                "{\"type\":\"thinking\",\"thinking\":\"hm\",\"signature\":\"s\\\"g\"},"
+		                "{\"type\":\"redacted_thinking\",\"data\":\"d\\\"t\"},"
+		                "{\"type\":\"tool_use\",\"id\":\"t\\\"1\",\"name\":\"f\\n\",\"input\":{\"a\":1}},"
+		                "{\"type\":\"tool_use\",\"id\":\"\",\"name\":\"\",\"input\":{}},"
+		                "{\"type\":\"text\",\"text\":\"\"}],"
+		                "\"stop_reason\":\"stop_sequence\",\"stop_sequence\":\"\\\"E\\\"\","
+		                "\"usage\":{\"input_tokens\":5,\"output_tokens\":9,\"cache_creation_input_tokens\":2,"
+		                "\"cache_read_input_tokens\":7}}");
+	}
+	CASE("aggregator: no blocks, no stop reason, empty stop sequence, unknown counts") {
+		const struct hub_ev evs[] = {
+			{ .type = HUB_MESSAGE_START, .usage = UNK },
+			{ .type = HUB_MESSAGE_DELTA, .stop_sequence = STR_LIT(""), .usage = UNK },
+			{ .type = HUB_MESSAGE_STOP, .usage = UNK },
+		};
+		check_agg_marks(evs, sizeof(evs) / sizeof(evs[0]),
+		                "{\"id\":\"\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"\",\"content\":[],"
+		                "\"stop_reason\":null,\"stop_sequence\":\"\","
+		                "\"usage\":{\"input_tokens\":0,\"output_tokens\":0}}");
+	}
+#undef D
+#undef B
+#undef Z
+}
+
 /* ---- round trip on parsed JSON ------------------------------------------------------- */
 
 /* Canonical-shaped streams (only what the hub carries) with other spacing
@@ -1637,8 +1783,10 @@ int main(void)
 	test_decoder();
 	test_sink_refusal();
 	test_encoder();
+	test_encoder_plain();
 	test_round_trip();
 	test_aggregator();
+	test_aggregator_plain();
 	test_msg_events();
 	test_grammar();
 	test_grammar_sse();

@@ -58,6 +58,18 @@ static void put_usage(struct buf *b, struct hub_usage u)
 	buf_puts(b, "}");
 }
 
+/* What text_plain promises: escaping s gives s between quotes. */
+static int plain_ok(struct str s)
+{
+	struct buf b;
+	int ok;
+	buf_init(&b, 1 << 24);
+	json_escape(&b, s.p, s.n);
+	ok = buf_len(&b) == s.n + 2 && (s.n == 0 || memcmp(buf_data(&b) + 1, s.p, s.n) == 0);
+	buf_free(&b);
+	return ok;
+}
+
 static int rec_sink(void *ctx, const struct hub_ev *ev)
 {
 	struct rec *r = ctx;
@@ -72,6 +84,8 @@ static int rec_sink(void *ctx, const struct hub_ev *ev)
 	grammar_sink(&r->g, ev);
 	if (ev->type == HUB_BLOCK_DELTA && ev->delta == HUB_D_SIGNATURE && ev->text.n == 0 && !r->bad)
 		r->bad = "an empty signature delta";
+	if (ev->type == HUB_BLOCK_DELTA && ev->text_plain && !plain_ok(ev->text) && !r->bad)
+		r->bad = "a delta marked text_plain whose text needs escaping";
 	switch (ev->type) {
 	case HUB_MESSAGE_START:
 		buf_puts(b, "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":");
@@ -714,6 +728,69 @@ static void test_msg_events(void)
 	}
 }
 
+/* Each delta's text and text_plain mark, as "text|plain " ... */
+static int plain_sink(void *ctx, const struct hub_ev *ev)
+{
+	struct buf *b = ctx;
+	if (ev->type == HUB_BLOCK_DELTA) {
+		buf_append(b, ev->text.p, ev->text.n);
+		buf_puts(b, ev->text_plain ? "|1 " : "|0 ");
+	}
+	return 0;
+}
+
+/* The decoder marks a delta text_plain exactly when it forwards a string's
+ * raw bytes (no backslash): text, refusal, thinking, array parts, in a
+ * stream and in a whole answer; decoded text and tool arguments never. */
+static void test_text_plain(void)
+{
+	static const struct {
+		const char *name, *delta, *want;
+	} cases[] = {
+		{ "ascii", "{\"content\":\"Hello world\"}", "Hello world|1 " },
+		{ "UTF-8, DEL and U+2028 need no escape", "{\"content\":\"caf\xc3\xa9 \xe2\x80\xa8 \x7f\"}",
+		  "caf\xc3\xa9 \xe2\x80\xa8 \x7f|1 " },
+		{ "a slash is not an escape", "{\"content\":\"a/b\"}", "a/b|1 " },
+		{ "an escaped quote is decoded, unmarked", "{\"content\":\"say \\\"hi\\\"\"}", "say \"hi\"|0 " },
+		{ "an escaped newline", "{\"content\":\"a\\nb\"}", "a\nb|0 " },
+		{ "an escaped backslash", "{\"content\":\"\\\\\"}", "\\|0 " },
+		{ "\\u escape of a plain letter is still unmarked", "{\"content\":\"\\u0041\"}", "A|0 " },
+		{ "reasoning_content", "{\"reasoning_content\":\"hmm\"}", "hmm|1 " },
+		{ "reasoning, escaped", "{\"reasoning\":\"h\\tm\"}", "h\tm|0 " },
+		{ "refusal", "{\"refusal\":\"no\"}", "no|1 " },
+		{ "array parts, one of each", "{\"content\":[{\"type\":\"text\",\"text\":\"a\"},"
+		  "{\"type\":\"text\",\"text\":\"\\\"\"}]}", "a|1 \"|0 " },
+		{ "tool arguments: decoded JSON, never marked",
+		  "{\"tool_calls\":[{\"index\":0,\"id\":\"c1\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}",
+		  "{}|0 " },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CASE(cases[i].name) {
+			struct buf got, chunk, whole;
+			struct oai_dec d;
+			char err[256];
+			buf_init(&got, 1 << 16);
+			buf_init(&chunk, 1 << 16);
+			buf_init(&whole, 1 << 16);
+			buf_printf(&chunk, "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":%s}]}", cases[i].delta);
+			oai_dec_init(&d, STR_LIT("m"));
+			CHECK(oai_dec_data(&d, buf_str(&chunk), plain_sink, &got, err, sizeof(err)) == 0 &&
+			              oai_dec_end(&d, plain_sink, &got) == 0,
+			      "stream: %s", err);
+			oai_dec_free(&d);
+			CHECK(same(&got, cases[i].want), "stream: got %s", buf_cstr(&got));
+			buf_reset(&got);
+			buf_printf(&whole, "{\"id\":\"c\",\"choices\":[{\"index\":0,\"message\":%s,\"finish_reason\":\"stop\"}]}",
+			           cases[i].delta);
+			CHECK(oai_msg_events(buf_str(&whole), STR_LIT("m"), plain_sink, &got, err, sizeof(err)) == 0,
+			      "whole: %s", err);
+			CHECK(same(&got, cases[i].want), "whole: got %s", buf_cstr(&got));
+			buf_free(&got);
+			buf_free(&chunk);
+			buf_free(&whole);
+		}
+}
+
 /* ---- encoder and aggregator ---- */
 
 #define S(x) { (x), sizeof(x) - 1 }
@@ -1001,6 +1078,7 @@ int main(void)
 	test_decoder();
 	test_decoder_sink_failure();
 	test_msg_events();
+	test_text_plain();
 	test_encoder();
 	test_aggregator();
 	test_round_trip();

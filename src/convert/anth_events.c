@@ -913,6 +913,8 @@ struct lit {
 	size_t n;
 };
 #define LIT(s) { s, sizeof(s) - 1 }
+/* Append a string literal (its length a constant) to a buf. */
+#define put_raw(b, s) buf_append((b), s, sizeof(s) - 1)
 
 static const char delta_head[] =
 	"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":";
@@ -923,20 +925,77 @@ static const struct lit delta_mid[] = {
 	LIT(",\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":"),
 };
 
+/* Room for n more bytes at the end of b: where to write them (then add
+ * what was written to b->len), or NULL with b's sticky error set. The
+ * test is buf_append's inline one, so one check covers many pieces. */
+static inline char *room(struct buf *b, size_t n)
+{
+	if (!b->err && b->cap - b->len >= n && n <= b->max && b->len - b->off <= b->max - n)
+		return b->p + b->len;
+	return buf_reserve(b, n) ? NULL : b->p + b->len;
+}
+
+/* s as a JSON string. plain (hub_ev.text_plain): s is valid string
+ * content already, so it goes between quotes as it is; json_escape would
+ * write the same bytes after checking each one again. */
+static void put_qstr(struct buf *b, struct str s, int plain)
+{
+	char *d;
+	if (!plain) {
+		json_escape(b, s.p, s.n);
+		return;
+	}
+	if (!(d = room(b, s.n + 2)))
+		return;
+	*d++ = '"';
+	if (s.n)
+		memcpy(d, s.p, s.n);
+	d[s.n] = '"';
+	b->len += s.n + 2;
+}
+
+/* A delta with a one-digit index and plain text (the usual chunk of an
+ * OpenAI upstream): every piece written after one room check. */
+static int enc_delta_plain(struct buf *b, const struct hub_ev *ev)
+{
+	const struct lit *mid = &delta_mid[ev->delta];
+	size_t n = ev->text.n;
+	char *d = room(b, sizeof(delta_head) - 1 + 1 + mid->n + n + 6);
+	if (!d)
+		return -1;
+	memcpy(d, delta_head, sizeof(delta_head) - 1);
+	d += sizeof(delta_head) - 1;
+	*d++ = (char)('0' + ev->index);
+	memcpy(d, mid->s, mid->n);
+	d += mid->n;
+	*d++ = '"';
+	if (n)
+		memcpy(d, ev->text.p, n);
+	d += n;
+	memcpy(d, "\"}}\n\n", 5);
+	b->len = (size_t)(d + 5 - b->p);
+	return 0;
+}
+
 /* The event of almost every stream chunk, written straight (the bytes
  * enc_data would write; tests compare both): the constant pieces go
  * through the inline buf_append, a one-digit index without buf_put_ll. */
 static int enc_delta(struct anth_enc *e, const struct hub_ev *ev)
 {
 	struct buf *b = e->out;
-	buf_append(b, delta_head, sizeof(delta_head) - 1);
-	if (ev->index < 10)
-		buf_putc(b, (char)('0' + ev->index));
-	else
-		buf_put_ll(b, ev->index);
-	buf_append(b, delta_mid[ev->delta].s, delta_mid[ev->delta].n);
-	json_escape(b, ev->text.p, ev->text.n);
-	buf_append(b, "}}\n\n", 4);
+	if (ev->text_plain && ev->index < 10) {
+		if (enc_delta_plain(b, ev) == 0)
+			return 0;
+	} else {
+		buf_append(b, delta_head, sizeof(delta_head) - 1);
+		if (ev->index < 10)
+			buf_putc(b, (char)('0' + ev->index));
+		else
+			buf_put_ll(b, ev->index);
+		buf_append(b, delta_mid[ev->delta].s, delta_mid[ev->delta].n);
+		put_qstr(b, ev->text, ev->text_plain);
+		buf_append(b, "}}\n\n", 4);
+	}
 	if (b->err) {
 		e->err = b->err;
 		return -1;
@@ -1062,10 +1121,20 @@ static int is_ws(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-/* The open block, finished, as the next element of content. */
+/* Each block's opening up to its first value, as jw would write it. */
+static const struct lit block_head[] = {
+	[HUB_B_TEXT] = LIT("{\"type\":\"text\",\"text\":"),
+	[HUB_B_THINKING] = LIT("{\"type\":\"thinking\",\"thinking\":"),
+	[HUB_B_REDACTED_THINKING] = LIT("{\"type\":\"redacted_thinking\",\"data\":"),
+	[HUB_B_TOOL_USE] = LIT("{\"type\":\"tool_use\",\"id\":"),
+};
+
+/* The open block, finished, as the next element of content: written with
+ * appends of constant pieces (this runs for every block of every
+ * non-streamed answer; tests pin the bytes). */
 static int agg_close_block(struct anth_agg *a)
 {
-	struct jw w;
+	struct buf *c = &a->content;
 	struct str in = buf_str(&a->text);
 	if (a->kind == HUB_B_TOOL_USE) { /* one JSON object, or nothing (= {}) */
 		while (in.n && is_ws(in.p[0]))
@@ -1079,33 +1148,32 @@ static int agg_close_block(struct anth_agg *a)
 		}
 	}
 	if (a->nblocks)
-		(void)buf_putc(&a->content, ',');
-	jw_init(&w, &a->content);
-	jw_obj(&w);
-	put_cstr(&w, "type", block_names[a->kind]);
+		(void)buf_putc(c, ',');
+	buf_append(c, block_head[a->kind].s, block_head[a->kind].n);
 	switch (a->kind) {
 	case HUB_B_TEXT:
-		put_str(&w, "text", in);
+		put_qstr(c, in, a->text_plain);
 		break;
 	case HUB_B_THINKING:
-		put_str(&w, "thinking", in);
-		put_str(&w, "signature", buf_str(&a->sig));
+		put_qstr(c, in, a->text_plain);
+		put_raw(c, ",\"signature\":");
+		put_qstr(c, buf_str(&a->sig), 0);
 		break;
 	case HUB_B_REDACTED_THINKING:
-		put_str(&w, "data", in);
+		put_qstr(c, in, 0);
 		break;
 	case HUB_B_TOOL_USE:
-		put_str(&w, "id", buf_str(&a->tool_id));
-		put_str(&w, "name", buf_str(&a->tool_name));
-		jw_lkey(&w, "input");
+		put_qstr(c, buf_str(&a->tool_id), 0);
+		put_raw(c, ",\"name\":");
+		put_qstr(c, buf_str(&a->tool_name), 0);
+		put_raw(c, ",\"input\":");
 		if (in.n)
-			jw_raw(&w, in.p, in.n);
+			buf_append(c, in.p, in.n);
 		else
-			jw_raw(&w, "{}", 2);
+			put_raw(c, "{}");
 		break;
 	}
-	jw_end_obj(&w);
-	if (jw_finish(&w))
+	if (buf_putc(c, '}'))
 		return agg_fail(a, "out of memory while aggregating the response");
 	a->open = 0;
 	a->nblocks++;
@@ -1126,6 +1194,7 @@ static int agg_block_start(struct anth_agg *a, const struct hub_ev *ev)
 	a->next++;
 	buf_reset(&a->text);
 	buf_reset(&a->sig);
+	a->text_plain = ev->block != HUB_B_REDACTED_THINKING; /* its data carries no mark */
 	if (ev->block == HUB_B_REDACTED_THINKING)
 		return agg_add(a, &a->text, ev->text);
 	if (ev->block == HUB_B_TOOL_USE)
@@ -1138,7 +1207,10 @@ static int agg_block_delta(struct anth_agg *a, const struct hub_ev *ev)
 	static const enum hub_block owner[] = { HUB_B_TEXT, HUB_B_THINKING, HUB_B_THINKING, HUB_B_TOOL_USE };
 	if (!a->open || ev->index != a->index || (unsigned)ev->delta > HUB_D_JSON || owner[ev->delta] != a->kind)
 		return agg_fail(a, "upstream stream had a delta outside its content block");
-	return agg_add(a, ev->delta == HUB_D_SIGNATURE ? &a->sig : &a->text, ev->text);
+	if (ev->delta == HUB_D_SIGNATURE)
+		return agg_add(a, &a->sig, ev->text);
+	a->text_plain &= ev->text_plain != 0;
+	return agg_add(a, &a->text, ev->text);
 }
 
 static void merge_count(long long *into, long long v)
@@ -1229,43 +1301,53 @@ static void agg_error_body(struct buf *out, struct str type, struct str msg)
 	jw_end_obj(&w);
 }
 
+/* A count member: written when known or required (then 0 if unknown), as
+ * put_count writes it. */
+static void put_count_raw(struct buf *b, const char *key, size_t keylen, long long v, int required)
+{
+	if (v < 0 && !required)
+		return;
+	buf_append(b, key, keylen);
+	buf_put_ll(b, v < 0 ? 0 : v);
+}
+#define put_count_lit(b, key, v, required) put_count_raw((b), key, sizeof(key) - 1, (v), (required))
+
+/* A string, or null when have is 0. */
+static void put_qstr_or_null(struct buf *b, int have, struct str s)
+{
+	if (have)
+		put_qstr(b, s, 0);
+	else
+		put_raw(b, "null");
+}
+
+/* The Messages response, written with appends of constant pieces (the
+ * bytes jw would write; out's sticky error reports any failure). */
 static void agg_message(struct anth_agg *a, struct buf *out)
 {
-	struct jw w;
-	/* content holds "[" and the blocks; close it for the copy only */
-	if (buf_putc(&a->content, ']')) {
-		out->err = BUF_NOMEM;
+	/* The shortest answer these pieces can make: room for it first, so out
+	 * grows once, not at each piece; being a lower bound, it fails only
+	 * where writing would. */
+	static const char shortest[] = "{\"id\":\"\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"\","
+	                               "\"content\":],\"stop_reason\":\"\",\"stop_sequence\":\"\","
+	                               "\"usage\":{\"input_tokens\":0,\"output_tokens\":0}}";
+	if (!room(out, sizeof(shortest) - 1 + buf_len(&a->id) + buf_len(&a->model) + buf_len(&a->content)))
 		return;
-	}
-	jw_init(&w, out);
-	jw_obj(&w);
-	put_str(&w, "id", buf_str(&a->id));
-	put_lit(&w, "type", "message");
-	put_lit(&w, "role", "assistant");
-	put_str(&w, "model", buf_str(&a->model));
-	jw_lkey(&w, "content");
-	jw_raw(&w, buf_data(&a->content), buf_len(&a->content));
-	a->content.len--;
-	jw_lkey(&w, "stop_reason");
-	if (a->have_reason)
-		jw_strn(&w, buf_data(&a->reason), buf_len(&a->reason));
-	else
-		jw_null(&w);
-	jw_lkey(&w, "stop_sequence");
-	if (a->have_seq)
-		jw_strn(&w, buf_len(&a->seq) ? buf_data(&a->seq) : "", buf_len(&a->seq));
-	else
-		jw_null(&w);
-	jw_lkey(&w, "usage");
-	jw_obj(&w);
-	put_count(&w, "input_tokens", a->usage.input_tokens, 1);
-	put_count(&w, "output_tokens", a->usage.output_tokens, 1);
-	put_count(&w, "cache_creation_input_tokens", a->usage.cache_creation, 0);
-	put_count(&w, "cache_read_input_tokens", a->usage.cache_read, 0);
-	jw_end_obj(&w);
-	jw_end_obj(&w);
-	if (jw_finish(&w) && !out->err)
-		out->err = BUF_NOMEM;
+	put_raw(out, "{\"id\":");
+	put_qstr(out, buf_str(&a->id), 0);
+	put_raw(out, ",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
+	put_qstr(out, buf_str(&a->model), 0);
+	put_raw(out, ",\"content\":");
+	buf_append(out, buf_data(&a->content), buf_len(&a->content)); /* "[" and the blocks */
+	put_raw(out, "],\"stop_reason\":");
+	put_qstr_or_null(out, a->have_reason, buf_str(&a->reason));
+	put_raw(out, ",\"stop_sequence\":");
+	put_qstr_or_null(out, a->have_seq, buf_str(&a->seq));
+	put_count_lit(out, ",\"usage\":{\"input_tokens\":", a->usage.input_tokens, 1);
+	put_count_lit(out, ",\"output_tokens\":", a->usage.output_tokens, 1);
+	put_count_lit(out, ",\"cache_creation_input_tokens\":", a->usage.cache_creation, 0);
+	put_count_lit(out, ",\"cache_read_input_tokens\":", a->usage.cache_read, 0);
+	put_raw(out, "}}");
 }
 
 /* see anth_events.h */

@@ -180,6 +180,7 @@ struct anth_agg {
 	struct buf id, model, reason, seq;
 	struct buf content;      /* "[" and the finished blocks, comma separated */
 	struct buf text;         /* open block: text, thinking, redacted data or tool input */
+	int text_plain;          /* ... every piece of which came marked text_plain */
 	struct buf sig;          /* open thinking block: signature */
 	struct buf tool_id, tool_name;
 	struct buf err_type, err_msg;   /* failed */

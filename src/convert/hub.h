@@ -49,6 +49,11 @@ struct hub_ev {
 	struct str model;          /* MESSAGE_START: model id to report to the client */
 	struct str text;           /* BLOCK_DELTA: text, thinking, signature or partial JSON;
 	                              BLOCK_START redacted_thinking: its data */
+	int text_plain;            /* BLOCK_DELTA: 1 when text is also valid JSON string content
+	                              as it stands (a decoder's raw string body without a
+	                              backslash: no quote, control byte or bad UTF-8), so an
+	                              encoder may copy it between quotes unescaped; 0 (what a
+	                              zeroed event says) = not known, escape it */
 	struct str stop_reason;    /* MESSAGE_DELTA: end_turn | max_tokens | stop_sequence | tool_use |
 	                              pause_turn | refusal; n == 0 means null */
 	struct str stop_sequence;  /* MESSAGE_DELTA: p == NULL means null */

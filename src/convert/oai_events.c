@@ -236,7 +236,8 @@ static int block_open(struct oai_dec *d, struct out *o, int kind)
 	return emit(d, o, &ev);
 }
 
-static int delta(struct oai_dec *d, struct out *o, enum hub_delta kind, struct str s)
+/* plain: s is also valid JSON string content (see hub_ev.text_plain). */
+static int delta(struct oai_dec *d, struct out *o, enum hub_delta kind, struct str s, int plain)
 {
 	struct hub_ev ev;
 	memset(&ev, 0, sizeof(ev));
@@ -244,6 +245,7 @@ static int delta(struct oai_dec *d, struct out *o, enum hub_delta kind, struct s
 	ev.index = d->next_index - 1;
 	ev.delta = kind;
 	ev.text = s;
+	ev.text_plain = plain;
 	return emit(d, o, &ev);
 }
 
@@ -298,7 +300,7 @@ static int forward(struct oai_dec *d, struct out *o, struct str args)
 	if (args.n == 0)
 		return 0;
 	track(&d->tools[d->open_tool], args);
-	return delta(d, o, HUB_D_JSON, args);
+	return delta(d, o, HUB_D_JSON, args, 0);
 }
 
 /* Close what is open and open tools[slot]'s block, then forward what it
@@ -395,14 +397,14 @@ static int flush_pending(struct oai_dec *d, struct out *o)
 }
 
 /* Text or thinking: after any held-back call, in a block of its kind. */
-static int on_text(struct oai_dec *d, struct out *o, int kind, struct str s)
+static int on_text(struct oai_dec *d, struct out *o, int kind, struct str s, int plain)
 {
 	if (s.n == 0)
 		return 0;
 	if ((d->open != kind || first_pending(d) >= 0) &&
 	    (flush_pending(d, o) || block_close(d, o) || block_open(d, o, kind)))
 		return -1;
-	return delta(d, o, kind == OPEN_TEXT ? HUB_D_TEXT : HUB_D_THINKING, s);
+	return delta(d, o, kind == OPEN_TEXT ? HUB_D_TEXT : HUB_D_THINKING, s, plain);
 }
 
 static int buf_eq(const struct buf *b, struct str s)
@@ -539,15 +541,22 @@ static struct str scratch_span(const struct oai_dec *d, size_t off, size_t n)
 
 /* A string token's text: its raw bytes when they hold no escape (the
  * usual delta, so nothing is copied), else decoded into scratch. A
- * non-string gives {NULL, 0}. -1 on a bad escape or overflow. */
-static int tok_text(struct oai_dec *d, const struct json *j, int i, struct str *out)
+ * non-string gives {NULL, 0}. *plain says the text is the raw bytes: the
+ * parser let through no quote, control byte or bad UTF-8 in a string, so
+ * without a backslash they are valid JSON string content as they stand
+ * and an encoder need not escape them again. -1 on a bad escape or
+ * overflow. */
+static int tok_text(struct oai_dec *d, const struct json *j, int i, struct str *out, int *plain)
 {
 	*out = STR_NULL;
+	*plain = 0;
 	if (!json_is_str(j, i))
 		return 0;
 	*out = json_raw(j, i);
-	if (!out->n || !memchr(out->p, '\\', out->n))
+	if (!out->n || !memchr(out->p, '\\', out->n)) {
+		*plain = 1;
 		return 0;
+	}
 	buf_reset(&d->scratch);
 	if (json_unescape(*out, &d->scratch))
 		return -1;
@@ -558,9 +567,10 @@ static int tok_text(struct oai_dec *d, const struct json *j, int i, struct str *
 static int text_tok(struct oai_dec *d, struct out *o, const struct json *j, int i, int kind)
 {
 	struct str s;
-	if (tok_text(d, j, i, &s))
+	int plain;
+	if (tok_text(d, j, i, &s, &plain))
 		return bad(d, o, "a string is too long or badly escaped");
-	return on_text(d, o, kind, s);
+	return on_text(d, o, kind, s, plain);
 }
 
 static void on_usage(struct oai_dec *d, const struct json *j, int u)
