@@ -41,6 +41,8 @@ struct xl {
 	size_t errlen;
 	int *mt;                /* token of each message */
 	unsigned char *mr;      /* enum xl_role of each message */
+	int mt_local[32];       /* mt and mr without malloc for up to 32 messages */
+	unsigned char mr_local[32];
 	int top[16];            /* top-level members (enum xl_top), picked in one pass */
 };
 
@@ -618,14 +620,24 @@ static void xl_ent_set(struct xl *x, struct xl_ent *en, int id_tok)
  * the user messages m+1 .. end-1. Sorting calls and results together by id
  * pairs them in O(n log n) however hostile the history. On success *pc and
  * *pnc hold the calls (free *pc). */
-static int xl_exchange(struct xl *x, int m, int end, struct xl_call **pc, int *pnc)
+/* Room for the calls of a typical turn, and their ids, without malloc. */
+#define XL_CALLS_LOCAL 8
+#define XL_ENTS_LOCAL 24
+
+static void xl_calls_free(struct xl_call *calls, const struct xl_call *local)
+{
+	if (calls != local)
+		free(calls);
+}
+
+static int xl_exchange(struct xl *x, int m, int end, struct xl_call *local, struct xl_call **pc, int *pnc)
 {
 	const struct json *j = x->j;
 	int c = json_get(j, x->mt[m], "content");
 	int n = json_count(j, c), e, nc = 0, seq = 0;
 	size_t cap, ne = 0;
 	struct xl_call *calls = NULL;
-	struct xl_ent *ents = NULL;
+	struct xl_ent ents_local[XL_ENTS_LOCAL], *ents = NULL;
 
 	*pc = NULL;
 	*pnc = 0;
@@ -646,13 +658,16 @@ static int xl_exchange(struct xl *x, int m, int end, struct xl_call **pc, int *p
 		if (x->mr[k] == XL_USER && json_is_arr(j, uc))
 			cap += (size_t)json_count(j, uc);
 	}
-	calls = calloc((size_t)nc, sizeof(*calls));
-	ents = calloc(cap, sizeof(*ents));
+	calls = nc <= XL_CALLS_LOCAL ? local : calloc((size_t)nc, sizeof(*calls));
+	ents = cap <= XL_ENTS_LOCAL ? ents_local : calloc(cap, sizeof(*ents));
 	if (!calls || !ents) {
-		free(calls);
-		free(ents);
+		xl_calls_free(calls, local);
+		if (ents != ents_local)
+			free(ents);
 		return xl_fail(x, "out of memory");
 	}
+	memset(calls, 0, (size_t)nc * sizeof(*calls));
+	memset(ents, 0, cap * sizeof(*ents));
 	buf_reset(&x->ids);
 	nc = 0;
 	e = c + 1;
@@ -686,8 +701,9 @@ static int xl_exchange(struct xl *x, int m, int end, struct xl_call **pc, int *p
 		}
 	}
 	if (x->ids.err) {
-		free(calls);
-		free(ents);
+		xl_calls_free(calls, local);
+		if (ents != ents_local)
+			free(ents);
 		return xl_fail(x, "out of memory");
 	}
 	for (size_t i = 0; i < ne; i++)
@@ -711,7 +727,8 @@ static int xl_exchange(struct xl *x, int m, int end, struct xl_call **pc, int *p
 			calls[first].rb = ents[res].b;
 		}
 	}
-	free(ents);
+	if (ents != ents_local)
+		free(ents);
 	*pc = calls;
 	*pnc = nc;
 	return 0;
@@ -787,7 +804,7 @@ static int xl_assistant(struct xl *x, int m, int end)
 	const struct json *j = x->j;
 	struct jw *w = &x->w;
 	int c = json_get(j, x->mt[m], "content");
-	struct xl_call *calls;
+	struct xl_call local[XL_CALLS_LOCAL], *calls;
 	int nc, n, e, texts = 0, thinking = 0, single = -1, live = 0;
 
 	if (json_is_str(j, c)) {
@@ -801,7 +818,7 @@ static int xl_assistant(struct xl *x, int m, int end)
 		jw_end_obj(w);
 		return 0;
 	}
-	if (xl_exchange(x, m, end, &calls, &nc))
+	if (xl_exchange(x, m, end, local, &calls, &nc))
 		return -1;
 	n = json_count(j, c);
 	e = c + 1;
@@ -818,7 +835,7 @@ static int xl_assistant(struct xl *x, int m, int end)
 	for (int i = 0; i < nc; i++)
 		live += !calls[i].dup;
 	if (!texts && !live) {
-		free(calls);
+		xl_calls_free(calls, local);
 		return 0;
 	}
 	jw_obj(w);
@@ -882,7 +899,7 @@ static int xl_assistant(struct xl *x, int m, int end)
 		if (calls[i].res >= 0) {
 			struct xl_at a = { calls[i].rm, calls[i].rb, -1 };
 			if (xl_check_block(x, calls[i].res, a) < 0) {
-				free(calls);
+				xl_calls_free(calls, local);
 				return -1;
 			}
 		}
@@ -898,7 +915,7 @@ static int xl_assistant(struct xl *x, int m, int end)
 			jw_str(w, XL_PLACEHOLDER);
 		jw_end_obj(w);
 	}
-	free(calls);
+	xl_calls_free(calls, local);
 	return 0;
 }
 
@@ -909,8 +926,8 @@ static int xl_messages(struct xl *x, int msgs)
 	const struct json *j = x->j;
 	int n = json_count(j, msgs), e = msgs + 1;
 
-	x->mt = malloc((size_t)(n > 0 ? n : 1) * sizeof(*x->mt));
-	x->mr = malloc((size_t)(n > 0 ? n : 1));
+	x->mt = n <= 32 ? x->mt_local : malloc((size_t)n * sizeof(*x->mt));
+	x->mr = n <= 32 ? x->mr_local : malloc((size_t)n);
 	if (!x->mt || !x->mr)
 		return xl_fail(x, "out of memory");
 	for (int m = 0; m < n; m++, e = json_skip(j, e)) {
@@ -1514,7 +1531,9 @@ done:
 	buf_free(&x.ids);
 	buf_free(&x.scratch);
 	buf_free(&base);
-	free(x.mt);
-	free(x.mr);
+	if (x.mt != x.mt_local)
+		free(x.mt);
+	if (x.mr != x.mr_local)
+		free(x.mr);
 	return rc;
 }
