@@ -106,11 +106,11 @@ static void test_blocks(void)
  * every alignment, and touches nothing around them. */
 static void test_copy(void)
 {
-	char src[80], dst[96], want[96];
+	char src[200], dst[216], want[216];
 	int bad = 0;
 	for (size_t i = 0; i < sizeof(src); i++)
 		src[i] = (char)(i * 7 + 1);
-	for (size_t n = 0; n <= 70; n++)
+	for (size_t n = 0; n <= 180; n++)
 		for (size_t so = 0; so < 8; so++)
 			for (size_t d = 0; d < 8; d++) {
 				memset(dst, 0x5a, sizeof(dst));
@@ -119,7 +119,7 @@ static void test_copy(void)
 				buf_copy(dst + d + 8, src + so, n);
 				bad += memcmp(dst, want, sizeof(dst)) != 0;
 			}
-	CASE("buf_copy: n 0..70, every source and destination alignment")
+	CASE("buf_copy: n 0..180, every source and destination alignment")
 		CHECK(bad == 0, "%d copies differ from memcpy", bad);
 }
 

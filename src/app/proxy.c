@@ -63,7 +63,7 @@ struct exchange {
 	int has_usage;
 	hub_sink *out_sink;
 	void *out_ctx;
-	int dec_init, agg_init;
+	int dec_init, agg_init;       /* X_* bits: the decoder and aggregator set up */
 };
 
 /* Bytes for response ids: unique, not secret. getrandom() seeds a splitmix64
@@ -87,20 +87,27 @@ static void id_bytes(unsigned char *out, size_t n)
 	}
 }
 
+/* Which of the three decoders / aggregators an exchange set up: only the
+ * upstream's decoder and the client's aggregator are needed. */
+enum { X_ANTH = 1, X_OAI = 2, X_GEM = 4 };
+
 static void x_free(struct exchange *x)
 {
 	if (x->has_usage)
 		stats_usage(x->model, &x->usage);
 	if (x->sse_init)
 		sse_free(&x->parser);
-	if (x->dec_init) {
+	if (x->dec_init & X_ANTH)
 		anth_dec_free(&x->ad);
+	if (x->dec_init & X_OAI)
 		oai_dec_free(&x->od);
+	if (x->dec_init & X_GEM)
 		gem_dec_free(&x->gd);
-	}
-	if (x->agg_init) {
+	if (x->agg_init & X_ANTH)
 		anth_agg_free(&x->aa);
+	if (x->agg_init & X_OAI)
 		oai_agg_free(&x->oa);
+	if (x->agg_init & X_GEM) {
 		gem_agg_free(&x->ga);
 		gem_enc_free(&x->ge);
 	}
@@ -617,10 +624,11 @@ static void raw_event(struct exchange *x, const struct sse_ev *ev)
  * message follows and keeps its connection reusable. */
 static int xl_event(struct exchange *x, const struct sse_ev *ev)
 {
-	char err[300] = "";
+	char err[300];
 	int r;
 	if (x->ended)
 		return 0;
+	err[0] = 0;
 	if (x->s.eg == PX_ANTHROPIC)
 		r = anth_dec_event(&x->ad, ev->event, ev->data, x_sink, x, err, sizeof(err));
 	else if (x->s.eg == PX_GEMINI)
@@ -894,14 +902,28 @@ void px_start(struct client *c, struct request *r, const struct px_spec *s)
 		}
 		x->id[k] = 0;
 		x->created = (long long)time(NULL);
-		anth_dec_init(&x->ad);
-		oai_dec_init(&x->od, str_cstr(x->model));
-		gem_dec_init(&x->gd, str_cstr(x->model), &x->s.names);
-		x->dec_init = 1;
-		anth_agg_init(&x->aa);
-		oai_agg_init(&x->oa, str_cstr(x->id), x->created, str_cstr(x->model));
-		gem_agg_init(&x->ga, str_cstr(x->id), str_cstr(x->model));
-		x->agg_init = 1;
+		/* the decoder xl_event and x_done pick by s->eg */
+		if (s->eg == PX_ANTHROPIC) {
+			anth_dec_init(&x->ad);
+			x->dec_init = X_ANTH;
+		} else if (s->eg == PX_GEMINI) {
+			gem_dec_init(&x->gd, str_cstr(x->model), &x->s.names);
+			x->dec_init = X_GEM;
+		} else {
+			oai_dec_init(&x->od, str_cstr(x->model));
+			x->dec_init = X_OAI;
+		}
+		/* the aggregator x_done picks by r->style */
+		if (r->style == STYLE_OPENAI) {
+			oai_agg_init(&x->oa, str_cstr(x->id), x->created, str_cstr(x->model));
+			x->agg_init = X_OAI;
+		} else if (r->style == STYLE_GEMINI) {
+			gem_agg_init(&x->ga, str_cstr(x->id), str_cstr(x->model));
+			x->agg_init = X_GEM;
+		} else {
+			anth_agg_init(&x->aa);
+			x->agg_init = X_ANTH;
+		}
 		if (r->style == STYLE_GEMINI) {
 			gem_enc_init(&x->ge, &x->chunk, s->gem_sse, str_cstr(x->id), str_cstr(x->model));
 			x->out_sink = s->c_stream ? gem_enc_sink : gem_agg_sink;
