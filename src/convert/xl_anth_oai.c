@@ -725,7 +725,18 @@ static int xl_exchange(struct xl *x, int m, int end, struct xl_call *local, stru
 	for (size_t i = 0; i < ne; i++)
 		if (ents[i].esc)
 			ents[i].id = buf_data(&x->ids) + ents[i].off;
-	qsort(ents, ne, sizeof(*ents), xl_ent_cmp);
+	if (ne <= XL_ENTS_LOCAL) {
+		/* a turn's few ids: insertion sort (qsort's setup cost more) */
+		for (size_t i = 1; i < ne; i++) {
+			struct xl_ent v = ents[i];
+			size_t k = i;
+			for (; k > 0 && xl_ent_cmp(&ents[k - 1], &v) > 0; k--)
+				ents[k] = ents[k - 1];
+			ents[k] = v;
+		}
+	} else {
+		qsort(ents, ne, sizeof(*ents), xl_ent_cmp);
+	}
 	/* within a group of one id: calls first, then results, each in order */
 	for (size_t g = 0, h; g < ne; g = h) {
 		int first = -1, res = -1;
