@@ -769,14 +769,27 @@ static void xl_arguments(struct xl *x, int blk)
 	const struct json *j = x->j;
 	int in = xl_get(j, blk, "input");
 	struct str s;
-	int inside = 0, esc = 0, ws = 0;
+	int inside = 0, esc = 0;
+	char *d;
 
 	if (in < 0) {
 		jw_lstr(&x->w, "{}");
 		return;
 	}
 	s = json_span(j, in);
-	for (size_t i = 0; i < s.n && !ws; i++) {
+	/* One pass straight into the output: the document is valid JSON (the
+	 * scanner checked it, UTF-8 included), so its text needs only each '"'
+	 * and '\\' escaped to sit in a JSON string, and the whitespace between
+	 * tokens dropped to be compact; escapes inside its strings are tracked
+	 * only to know where those strings end. */
+	xl_rs_open(x);
+	if (x->w.err || buf_reserve(x->out, 2 * s.n + 1)) {
+		if (!x->w.err)
+			x->w.err = x->out->err;
+		return;
+	}
+	d = x->out->p + x->out->len;
+	for (size_t i = 0; i < s.n; i++) {
 		char ch = s.p[i];
 		if (inside) {
 			if (esc)
@@ -788,42 +801,14 @@ static void xl_arguments(struct xl *x, int blk)
 		} else if (ch == '"') {
 			inside = 1;
 		} else if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
-			ws = 1;
+			continue;
 		}
+		if (ch == '"' || ch == '\\')
+			*d++ = '\\';
+		*d++ = ch;
 	}
-	if (!ws) {
-		jw_strn(&x->w, s.p, s.n);
-		return;
-	}
-	/* drop the whitespace between tokens: the document is valid JSON, so
-	 * what remains is the same value, compact */
-	buf_reset(&x->scratch);
-	inside = esc = 0;
-	for (size_t i = 0, run = 0; i <= s.n; i++) {
-		char ch = i < s.n ? s.p[i] : ' ';
-		int drop = 0;
-		if (inside) {
-			if (esc)
-				esc = 0;
-			else if (ch == '\\')
-				esc = 1;
-			else if (ch == '"')
-				inside = 0;
-		} else if (ch == '"') {
-			inside = 1;
-		} else if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
-			drop = 1;
-		}
-		if (drop) {
-			buf_append(&x->scratch, s.p + run, i - run);
-			run = i + 1;
-		}
-	}
-	if (x->scratch.err) {
-		x->w.err = x->scratch.err;
-		return;
-	}
-	jw_strn(&x->w, buf_data(&x->scratch), buf_len(&x->scratch));
+	x->out->len = (size_t)(d - x->out->p);
+	xl_rs_close(x);
 }
 
 static int xl_assistant(struct xl *x, int m, int end)
