@@ -195,6 +195,7 @@ static void messages(struct client *c, struct request *r, int count_tokens, stru
 	o.parsed = rj->t ? rj : NULL;
 	struct buf body;
 	buf_init(&body, (size_t)r->cfg->max_body_size * 2 + 65536);
+	buf_prealloc(&body, r->body.n + r->body.n / 4 + 1024); /* about as long as the request */
 	if (xl_anth_to_oai(r->body, &o, &body, msg, sizeof(msg))) {
 		client_error(c, body.err ? 500 : 400, body.err ? "api_error" : "invalid_request_error",
 		             body.err ? "out of memory" : msg, NULL);
@@ -224,6 +225,7 @@ void h_to_gemini(struct client *c, struct request *r, struct px_spec *s, struct 
 	o.extra_body = m->extra_body;
 	struct buf body;
 	buf_init(&body, (size_t)r->cfg->max_body_size * 2 + 65536);
+	buf_prealloc(&body, anth_body.n + anth_body.n / 4 + 1024); /* about as long as the request */
 	memset(&s->names, 0, sizeof(s->names));
 	if (xl_anth_to_gem(anth_body, &o, &body, &s->names, msg, sizeof(msg))) {
 		client_error(c, body.err ? 413 : 400, NULL, msg, NULL);
@@ -277,6 +279,7 @@ void h_anthropic_test_conversion(struct client *c, struct request *r)
 	o.stream = s.c_stream;
 	struct buf body;
 	buf_init(&body, (size_t)r->cfg->max_body_size * 2 + 65536);
+	buf_prealloc(&body, r->body.n + r->body.n / 4 + 1024); /* about as long as the request */
 	if (xl_anth_to_oai(r->body, &o, &body, msg, sizeof(msg))) {
 		client_error(c, body.err ? 500 : 400, body.err ? "api_error" : "invalid_request_error", msg, NULL);
 		buf_free(&body);

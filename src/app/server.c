@@ -559,6 +559,10 @@ static void process(struct client *c)
 			return;
 		}
 		c->st = C_BODY;
+		/* room for the whole declared body at once (growing by doubling
+		 * while it arrives copies it again at each step) */
+		if (c->fr.has_length && c->head_len + (size_t)c->fr.length > buf_len(&c->in))
+			buf_prealloc(&c->in, c->head_len + (size_t)c->fr.length - buf_len(&c->in));
 		c->chunk_off = c->head_len;
 		http_chunked_init(&c->ch);
 		buf_reset(&c->body);
@@ -662,7 +666,12 @@ static int read_in(struct client *c)
 				return r == 0 ? 1 : (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ? -1 : 0;
 			}
 		} else {
-			p = buf_space(&c->in, READ_CHUNK, &avail);
+			/* no more than the declared body still missing, so the room
+			 * reserved for it is not grown again */
+			size_t want = READ_CHUNK, have = buf_len(&c->in), end = c->head_len + (size_t)c->fr.length;
+			if (c->st == C_BODY && c->fr.has_length && !c->fr.chunked && end > have && end - have < want)
+				want = end - have;
+			p = buf_space(&c->in, want, &avail);
 		}
 		if (!p)
 			return 0; /* full: the framing checks report it */

@@ -160,6 +160,13 @@ void buf_copy(char *d, const void *src, size_t n)
 }
 
 /* see buf.h */
+void buf_prealloc(struct buf *b, size_t add)
+{
+	if (!b->err && buf_reserve(b, add))
+		b->err = 0; /* nothing changed: buf_reserve fails before it moves anything */
+}
+
+/* see buf.h */
 int buf_reserve(struct buf *b, size_t add)
 {
 	size_t used = b->len - b->off;

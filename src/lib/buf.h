@@ -30,6 +30,10 @@ void buf_free(struct buf *b);
 void buf_reset(struct buf *b);
 /* Ensure room for add more bytes; returns 0 or BUF_NOMEM / BUF_TOOBIG. */
 int buf_reserve(struct buf *b, size_t add) WUR;
+/* buf_reserve as a hint, for a size known ahead (one block instead of
+ * doubling): when the room cannot be had, no error is recorded; the
+ * appends that follow report their own. */
+void buf_prealloc(struct buf *b, size_t add);
 int buf_append_slow(struct buf *b, const void *p, size_t n);
 /* memcpy for the short pieces a writer appends (keys, punctuation, ids):
  * overlapping word moves inline; libc's memcpy costs a call and, in musl,
