@@ -43,6 +43,8 @@ struct xl {
 	unsigned char *mr;      /* enum xl_role of each message */
 	int mt_local[32];       /* mt and mr without malloc for up to 32 messages */
 	unsigned char mr_local[32];
+	int (*tf)[3];           /* each tool's name, description and input_schema (or -1) */
+	int tf_local[32][3];
 	int top[16];            /* top-level members (enum xl_top), picked in one pass */
 };
 
@@ -1095,19 +1097,28 @@ static int xl_tools(struct xl *x, struct xl_params *p)
 		if (!json_is_arr(j, t))
 			return xl_fail(x, "tools: must be an array");
 		n = json_count(j, t);
+		/* each tool's members picked once, for this check and the writing */
+		x->tf = n <= 32 ? x->tf_local : malloc((size_t)n * sizeof(*x->tf));
+		if (!x->tf)
+			return xl_fail(x, "out of memory");
 		e = t + 1;
 		for (int i = 0; i < n; i++, e = json_skip(j, e)) {
-			int s, d;
+			static const struct json_key tool_keys[3] = { JSON_KEY("name"), JSON_KEY("description"),
+			                                              JSON_KEY("input_schema") };
+			int *f = x->tf[i], s, d;
 			if (!json_is_obj(j, e))
 				return xl_fail(x, "tools.%d: must be an object", i);
-			s = xl_get(j, e, "input_schema");
+			json_pick(j, e, tool_keys, 3, f);
+			f[1] = xl_nonnull(j, f[1]);
+			f[2] = xl_nonnull(j, f[2]);
+			s = f[2];
+			d = f[1];
 			if (s < 0)
 				continue; /* server tool (web_search...): no function form */
 			if (!json_is_obj(j, s))
 				return xl_fail(x, "tools.%d.input_schema: must be an object", i);
-			if (!json_is_str(j, json_get(j, e, "name")))
+			if (!json_is_str(j, f[0]))
 				return xl_fail(x, "tools.%d: needs a string name", i);
-			d = xl_get(j, e, "description");
 			if (d >= 0 && !json_is_str(j, d))
 				return xl_fail(x, "tools.%d.description: must be a string", i);
 			p->ntools++;
@@ -1205,12 +1216,12 @@ static void xl_write_tools(struct xl *x, const struct xl_params *p)
 {
 	const struct json *j = x->j;
 	struct jw *w = &x->w;
-	int e = p->tools + 1, n = json_count(j, p->tools), v;
+	int n = json_count(j, p->tools), v;
 
 	jw_lkey(w, "tools");
 	jw_arr(w);
-	for (int i = 0; i < n; i++, e = json_skip(j, e)) {
-		int s = xl_get(j, e, "input_schema"), d = xl_get(j, e, "description");
+	for (int i = 0; i < n; i++) {
+		int s = x->tf[i][2], d = x->tf[i][1];
 		if (s < 0)
 			continue;
 		jw_obj(w);
@@ -1219,7 +1230,7 @@ static void xl_write_tools(struct xl *x, const struct xl_params *p)
 		jw_lkey(w, "function");
 		jw_obj(w);
 		jw_lkey(w, "name");
-		xl_raw(x, json_get(j, e, "name"));
+		xl_raw(x, x->tf[i][0]);
 		if (d >= 0) {
 			jw_lkey(w, "description");
 			xl_raw(x, d);
@@ -1543,6 +1554,8 @@ done:
 	buf_free(&x.ids);
 	buf_free(&x.scratch);
 	buf_free(&base);
+	if (x.tf != x.tf_local)
+		free(x.tf);
 	if (x.mt != x.mt_local)
 		free(x.mt);
 	if (x.mr != x.mr_local)
