@@ -195,7 +195,9 @@ static char *read_file(const char *path, size_t *len)
 	for (;;) {
 		size_t avail;
 		char *p = buf_space(&b, want, &avail);
-		want = 65536;
+		/* next, whatever room is left (the read that sees EOF needs no
+		 * new block: a 128 KiB one cost an mmap, faults and a munmap) */
+		want = b.cap > b.len + 1 ? 1 : 65536;
 		if (!p) {
 			close(fd);
 			buf_free(&b);
