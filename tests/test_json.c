@@ -751,6 +751,45 @@ static void test_writer(void)
 	struct buf b;
 	struct jw w;
 	buf_init(&b, 1 << 16);
+	CASE("literal keys and strings (jw_lkey / jw_lstr): commas, nesting, misuse") {
+		buf_reset(&b);
+		jw_init(&w, &b);
+		jw_obj(&w);
+		jw_lkey(&w, "a");
+		jw_lstr(&w, "x");
+		jw_lkey(&w, "b");
+		jw_obj(&w);
+		jw_lkey(&w, "c");
+		jw_arr(&w);
+		jw_lstr(&w, "y");
+		jw_lstr(&w, "");
+		jw_end_arr(&w);
+		jw_key(&w, "d");
+		jw_int(&w, 2);
+		jw_lkey(&w, "e");
+		jw_null(&w);
+		jw_end_obj(&w);
+		jw_lkey(&w, "");
+		jw_bool(&w, 1);
+		jw_end_obj(&w);
+		CHECK(jw_finish(&w) == 0 && wrote(&b, "{\"a\":\"x\",\"b\":{\"c\":[\"y\",\"\"],\"d\":2,\"e\":null},\"\":true}"),
+		      "got %.*s", (int)buf_len(&b), buf_data(&b));
+		buf_reset(&b);
+		jw_init(&w, &b);
+		jw_arr(&w);
+		jw_lkey(&w, "a"); /* a key in an array */
+		CHECK(w.err == JW_ERR_MISUSE, "key in array: err %d", w.err);
+		buf_reset(&b);
+		jw_init(&w, &b);
+		jw_obj(&w);
+		jw_lkey(&w, "a");
+		jw_lkey(&w, "b"); /* two keys in a row */
+		CHECK(w.err == JW_ERR_MISUSE, "key after key: err %d", w.err);
+		buf_reset(&b);
+		jw_init(&w, &b);
+		jw_lkey(&w, "a"); /* a key at the top level */
+		CHECK(w.err == JW_ERR_MISUSE && buf_len(&b) == 0, "top-level key: err %d", w.err);
+	}
 	CASE("writer nested object") {
 		buf_reset(&b);
 		jw_init(&w, &b);

@@ -1291,21 +1291,21 @@ void jw_keyn(struct jw *w, const char *k, size_t n)
 }
 
 /* see json.h */
-void jw_keyraw(struct jw *w, const char *qk, size_t n)
+void jw_keyraw(struct jw *w, const char *cqk, size_t n)
 {
 	unsigned long long bit = JW_BIT(w->depth);
+	size_t first;
 	if (w->err)
 		return;
 	if (w->depth == 0 || !(w->obj & bit) || w->key) {
 		w->err = JW_ERR_MISUSE;
 		return;
 	}
-	if (!(w->first & bit))
-		buf_putc(w->b, ',');
+	first = (w->first & bit) != 0; /* no comma before an object's first key */
 	w->first &= ~bit;
-	buf_append(w->b, qk, n);
 	w->key = 1;
-	jw_check(w);
+	if (buf_append(w->b, cqk + first, n - first))
+		w->err = w->b->err;
 }
 
 /* see json.h */

@@ -281,10 +281,11 @@ static inline void jw_key(struct jw *w, const char *k)
  * plain ASCII with nothing to escape; make lint checks): written with the
  * quotes and colon folded in at compile time instead of through the
  * escaper. A non-literal argument does not compile. */
-#define jw_lkey(w, lit) jw_keyraw((w), "\"" lit "\":", sizeof(lit) + 2)
+#define jw_lkey(w, lit) jw_keyraw((w), ",\"" lit "\":", sizeof(lit) + 3)
 #define jw_lstr(w, lit) jw_raw((w), "\"" lit "\"", sizeof(lit) + 1)
-/* A key already quoted, colon included (see jw_lkey). */
-void jw_keyraw(struct jw *w, const char *qk, size_t n);
+/* A key already quoted with its comma before and colon after (see
+ * jw_lkey); the comma is skipped for an object's first member. */
+void jw_keyraw(struct jw *w, const char *cqk, size_t n);
 /* A string value; jw_str(w, NULL) writes null. */
 static inline void jw_str(struct jw *w, const char *s)
 {
