@@ -179,12 +179,12 @@ int stats_usage_from_json(struct str js, struct hub_usage *u)
 /* see stats.h */
 const char *stats_endpoint(struct str path)
 {
+	if (str_starts(path, "/anthropic/") && str_ends(path, "/messages"))
+		return "messages"; /* the common case first (the others do not end so) */
 	if (str_ends(path, "/messages/count_tokens"))
 		return "count_tokens";
 	if (str_ends(path, "/messages/test_conversion"))
 		return "test_conversion";
-	if (str_starts(path, "/anthropic/") && str_ends(path, "/messages"))
-		return "messages";
 	if (str_eq(path, "/openai/v1/chat/completions"))
 		return "chat_completions";
 	if (str_starts(path, "/gemini/"))
