@@ -619,6 +619,38 @@ static void test_pick(void)
 	}
 }
 
+/* json_pick with keys sharing a first-byte bucket ('a' 0x61 and '!' 0x21
+ * both fall in bucket 0x21) and with more keys than its chained path
+ * takes (65 and up: the plain loop), against json_get. */
+static void test_pick_buckets(void)
+{
+	static const char doc[] = "{\"!x\":1,\"ax\":2,\"a\":3,\"!\":4,\"\\u0061x\":5,\"k40\":6,\"k64\":7,\"@\":8,\"\":9}";
+	char names[80][8];
+	struct json_key keys[80];
+	int out[80], bad = 0;
+	struct json j;
+	for (int k = 0; k < 80; k++) {
+		if (k < 6)
+			snprintf(names[k], sizeof(names[k]), "%s", (const char *[]){ "!x", "ax", "a", "!", "@", "" }[k]);
+		else
+			snprintf(names[k], sizeof(names[k]), "k%d", k);
+		keys[k] = json_key(names[k]);
+	}
+	CASE("json_pick: shared buckets, chained (<= 64 keys) and plain (> 64) paths agree with json_get") {
+		CHECK(json_parse(&j, doc, sizeof(doc) - 1) == 0, "parse");
+		for (int nk = 1; nk <= 80; nk++) {
+			json_pick(&j, 0, keys, nk, out);
+			for (int k = 0; k < nk; k++)
+				bad += out[k] != json_get(&j, 0, names[k]);
+		}
+		CHECK(bad == 0, "%d answers differ from json_get", bad);
+		json_pick(&j, 0, keys, 6, out);
+		CHECK(json_raw(&j, out[1]).p[0] == '5', "escaped spelling of ax, later, wins");
+		CHECK(json_raw(&j, out[4]).p[0] == '8' && json_raw(&j, out[5]).p[0] == '9', "@ and the empty key");
+		json_free(&j);
+	}
+}
+
 static void test_strings(void)
 {
 	struct buf b;
@@ -1081,6 +1113,7 @@ int main(void)
 	test_members();
 	test_jsmn();
 	test_pick();
+	test_pick_buckets();
 	test_token_blocks();
 	test_strings();
 	test_writer();

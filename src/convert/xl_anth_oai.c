@@ -298,20 +298,27 @@ static int xl_check_inner(struct xl *x, int blk, struct xl_at a)
 }
 
 /* Check one message content block; returns its kind or -1 (400 set). */
+/* The members a block check reads, picked in one pass over the block. */
+enum { XB_TYPE, XB_TEXT, XB_ID, XB_NAME, XB_INPUT, XB_TOOL_USE_ID, XB_IS_ERROR, XB_CONTENT, XB_THINKING, XB_N };
+static const struct json_key xl_block_keys[XB_N] = {
+	JSON_KEY("type"), JSON_KEY("text"), JSON_KEY("id"), JSON_KEY("name"), JSON_KEY("input"),
+	JSON_KEY("tool_use_id"), JSON_KEY("is_error"), JSON_KEY("content"), JSON_KEY("thinking")
+};
+
 static int xl_check_block(struct xl *x, int blk, struct xl_at a)
 {
 	const struct json *j = x->j;
-	int t, v;
+	int f[XB_N], v;
 	enum xl_blk k;
 	if (!json_is_obj(j, blk))
 		return xl_bfail(x, a, "content block must be an object");
-	t = json_get(j, blk, "type");
-	if (!json_is_str(j, t))
+	json_pick(j, blk, xl_block_keys, XB_N, f);
+	if (!json_is_str(j, f[XB_TYPE]))
 		return xl_bfail(x, a, "content block needs a string type");
-	k = xl_kind(j, t);
+	k = xl_kind(j, f[XB_TYPE]);
 	switch (k) {
 	case XL_B_TEXT:
-		if (!json_is_str(j, json_get(j, blk, "text")))
+		if (!json_is_str(j, f[XB_TEXT]))
 			return xl_bfail(x, a, "text block needs a string text");
 		break;
 	case XL_B_IMAGE:
@@ -319,21 +326,21 @@ static int xl_check_block(struct xl *x, int blk, struct xl_at a)
 			return -1;
 		break;
 	case XL_B_TOOL_USE:
-		if (!json_is_str(j, json_get(j, blk, "id")))
+		if (!json_is_str(j, f[XB_ID]))
 			return xl_bfail(x, a, "tool_use block needs a string id");
-		if (!json_is_str(j, json_get(j, blk, "name")))
+		if (!json_is_str(j, f[XB_NAME]))
 			return xl_bfail(x, a, "tool_use block needs a string name");
-		v = xl_get(j, blk, "input");
+		v = xl_nonnull(j, f[XB_INPUT]);
 		if (v >= 0 && !json_is_obj(j, v))
 			return xl_bfail(x, a, "tool_use input must be an object");
 		break;
 	case XL_B_TOOL_RESULT:
-		if (!json_is_str(j, json_get(j, blk, "tool_use_id")))
+		if (!json_is_str(j, f[XB_TOOL_USE_ID]))
 			return xl_bfail(x, a, "tool_result block needs a string tool_use_id");
-		v = xl_get(j, blk, "is_error");
+		v = xl_nonnull(j, f[XB_IS_ERROR]);
 		if (v >= 0 && !json_is_bool(j, v))
 			return xl_bfail(x, a, "tool_result is_error must be a boolean");
-		v = xl_get(j, blk, "content");
+		v = xl_nonnull(j, f[XB_CONTENT]);
 		if (v >= 0 && json_is_arr(j, v)) {
 			int e = v + 1, n = json_count(j, v);
 			for (int c = 0; c < n; c++, e = json_skip(j, e)) {
@@ -346,7 +353,7 @@ static int xl_check_block(struct xl *x, int blk, struct xl_at a)
 		}
 		break;
 	case XL_B_THINKING:
-		v = xl_get(j, blk, "thinking");
+		v = xl_nonnull(j, f[XB_THINKING]);
 		if (v >= 0 && !json_is_str(j, v))
 			return xl_bfail(x, a, "thinking block needs a string thinking");
 		break;

@@ -961,23 +961,41 @@ static inline unsigned long long first_bit(char c)
 void json_pick(const struct json *j, int obj, const struct json_key *keys, int nkeys, int *out)
 {
 	const struct json_tok *t = json_tok_at(j, obj), *kt;
+	unsigned char head[64], next[64]; /* the keys of each first-byte bucket, chained */
 	unsigned long long first = first_bit('\\');
+	int chained = nkeys <= 64;
 	for (int w = 0; w < nkeys; w++) {
 		out[w] = -1;
-		first |= first_bit(keys[w].s[0]); /* an empty key: the NUL, as the empty raw key reads '"' */
+		first |= first_bit(keys[w].s[0]); /* an empty key: the NUL, as the empty raw key reads 0 */
 	}
 	if (!t || t->type != JSON_T_OBJECT)
 		return;
+	if (chained) {
+		memset(head, 0xff, sizeof(head));
+		for (int w = nkeys - 1; w >= 0; w--) {
+			unsigned b = (unsigned char)keys[w].s[0] & 63;
+			next[w] = head[b];
+			head[b] = (unsigned char)w;
+		}
+	}
 	for (int k = obj + 1, end = t->next; k < end; k = j->t[k + 1].next) {
 		kt = &j->t[k];
 		const char *r = j->js + kt->start;
 		size_t rn = (size_t)(kt->end - kt->start);
-		if (!(first & first_bit(rn ? *r : 0)))
+		char c = rn ? *r : 0;
+		if (!(first & first_bit(c)))
 			continue;
+		if (chained && c != '\\') {
+			/* only the keys of this first byte's bucket */
+			for (unsigned w = head[(unsigned char)c & 63]; w != 0xff; w = next[w])
+				if (key_isn(r, rn, keys[w].s, keys[w].n, !keys[w].bs))
+					out[w] = k + 1; /* a later duplicate wins, as json_get */
+			continue;
+		}
 		for (int w = 0; w < nkeys; w++)
 			if ((!rn || *r == keys[w].s[0] || *r == '\\') &&
 			    key_isn(r, rn, keys[w].s, keys[w].n, !keys[w].bs))
-				out[w] = k + 1; /* a later duplicate wins, as json_get */
+				out[w] = k + 1;
 	}
 }
 
