@@ -98,6 +98,19 @@ static const struct head_case req_cases[] = {
 	  "GET", "/a", .minor = 1 },
 	{ "body bytes after head", IN("POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"), 38, "POST", .minor = 1,
 	  .nh = 1, .hname = "Content-Length", .hval = "3" },
+	{ "Claude Code request", IN("POST /anthropic/v1/messages?beta=true HTTP/1.1\r\nhost: 127.0.0.1:8082\r\n"
+	  "accept: application/json\r\nanthropic-beta: claude-code-20250219,oauth-2025-04-20,"
+	  "interleaved-thinking-2025-05-14\r\nanthropic-version: 2023-06-01\r\ncontent-type: application/json\r\n"
+	  "user-agent: claude-cli/1.0.83 (external, cli)\r\n"
+	  "x-api-key: sk-ant-api03-0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJ\r\n"
+	  "x-stainless-arch: x64\r\nx-stainless-lang: js\r\nx-stainless-os: Linux\r\n"
+	  "x-stainless-package-version: 0.55.1\r\nx-stainless-runtime: node\r\nconnection: keep-alive\r\n"
+	  "content-length: 1234\r\n\r\n{\"model\""), 555, "POST", "/anthropic/v1/messages?beta=true",
+	  "/anthropic/v1/messages", "beta=true", .minor = 1, .nh = 14, .hname = "X-Stainless-Package-Version",
+	  .hval = "0.55.1" },
+	{ "long value, tab and obs-text", IN("GET / HTTP/1.1\r\nX-Long: 0123456789abcdef\t0123456789\xff"
+	  "abcdef0123456789abcdef\r\nHost: a\r\n\r\n"), ALL, .minor = 1, .nh = 2, .hname = "x-long",
+	  .hval = "0123456789abcdef\t0123456789\xff" "abcdef0123456789abcdef" },
 
 	/* request line */
 	{ "CTL in method", IN("G\001T / HTTP/1.1\r\n\r\n"), HTTP_BAD },
@@ -142,6 +155,12 @@ static const struct head_case req_cases[] = {
 	{ "bare CR in value", IN("GET / HTTP/1.1\r\nX: a\rb\r\n\r\n"), HTTP_BAD },
 	{ "CR CR LF after field", IN("GET / HTTP/1.1\r\nX: a\r\r\n\r\n"), HTTP_BAD },
 	{ "NUL in name", IN("GET / HTTP/1.1\r\nX\0: a\r\n\r\n"), HTTP_BAD },
+	{ "CTL past 32 bytes of a value", IN("GET / HTTP/1.1\r\nX-Long: 0123456789abcdef0123456789abcdef"
+	  "01\00123\r\nHost: a\r\n\r\n"), HTTP_BAD },
+	{ "DEL past 16 bytes of a value", IN("GET / HTTP/1.1\r\nX-Long: 0123456789abcdef0\177\r\n\r\n"), HTTP_BAD },
+	{ "bare CR past 16 bytes of a value", IN("GET / HTTP/1.1\r\nX-Long: 0123456789abcdef0\r1\r\n\r\n"), HTTP_BAD },
+	{ "non-tchar past 16 bytes of a name", IN("GET / HTTP/1.1\r\nX-0123456789abcdef\"x: v\r\n\r\n"), HTTP_BAD },
+	{ "space past 16 bytes of a target", IN("GET /0123456789abcdef0123 4 HTTP/1.1\r\n\r\n"), HTTP_BAD },
 
 	/* incomplete */
 	{ "empty input", IN(""), HTTP_AGAIN },
@@ -184,6 +203,12 @@ static const struct head_case resp_cases[] = {
 	{ "obs-fold", IN("HTTP/1.1 200 OK\r\nX: a\r\n  b\r\n\r\n"), HTTP_BAD },
 	{ "CTL in value", IN("HTTP/1.1 200 OK\r\nX: \033[1m\r\n\r\n"), HTTP_BAD },
 	{ "status line only", IN("HTTP/1.1 200 OK\r\n"), HTTP_AGAIN },
+	{ "upstream response", IN("HTTP/1.1 200 OK\r\nDate: Tue, 05 Aug 2025 10:00:00 GMT\r\n"
+	  "Content-Type: application/json\r\nContent-Length: 789\r\nConnection: keep-alive\r\n"
+	  "x-ratelimit-limit-requests: 10000\r\nx-ratelimit-remaining-requests: 9999\r\n"
+	  "x-ratelimit-reset-requests: 6ms\r\nx-request-id: req_0123456789abcdef\r\n\r\n"), ALL, .status = 200,
+	  .reason = "OK", .minor = 1, .nh = 8, .hname = "x-request-id", .hval = "req_0123456789abcdef" },
+	{ "CTL past 16 bytes of a reason", IN("HTTP/1.1 200 0123456789abcdef0\033\r\n\r\n"), HTTP_BAD },
 };
 
 static struct http_req req;
@@ -342,6 +367,17 @@ static const struct frame_case req_frames[] = {
 	{ "expect ignored on 1.0", "POST / HTTP/1.0\r\nExpect: 100-continue\r\n\r\n", .fret = HTTP_FRAME_OK },
 	{ "unknown expect", "POST / HTTP/1.1\r\nExpect: 200-ok\r\n\r\n", .fret = HTTP_FRAME_EXPECT },
 	{ "expect list", "POST / HTTP/1.1\r\nExpect: 100-continue, x\r\n\r\n", .fret = HTTP_FRAME_EXPECT },
+	/* names of the framing headers' lengths are told apart by content */
+	{ "same-length names", "POST / HTTP/1.1\r\nAnthropic-Beta: x\r\nX-Stainless-Os: 5\r\nUser-Agent: close\r\n"
+	  "Accept: 200-ok\r\nAnthropic-Version: gzip\r\n\r\n", .fret = HTTP_FRAME_OK, .ka = 1 },
+	{ "names one letter off", "POST / HTTP/1.1\r\nContent-Lengtz: x\r\nConnectiom: close\r\nExpecu: x\r\n"
+	  "Transfer-Encodinh: gzip\r\n\r\n", .fret = HTTP_FRAME_OK, .ka = 1 },
+	{ "upper-case names", "POST / HTTP/1.1\r\nCONTENT-LENGTH: 5\r\nCONNECTION: CLOSE\r\n\r\n", .fret = HTTP_FRAME_OK,
+	  .has_len = 1, .length = 5 },
+	{ "invalid then valid content-length", "POST / HTTP/1.1\r\nContent-Length: x\r\nContent-Length: 5\r\n\r\n",
+	  .fret = HTTP_FRAME_BAD },
+	{ "expect then unknown expect", "POST / HTTP/1.1\r\nExpect: 100-continue\r\nEXPECT: 200-ok\r\n\r\n",
+	  .fret = HTTP_FRAME_EXPECT },
 };
 
 struct rframe_case {
@@ -387,6 +423,10 @@ static const struct rframe_case resp_frames[] = {
 	  .fret = HTTP_FRAME_OK, .has_len = 1, .length = 4, .ka = 1 },
 	{ "bad length on 204 ignored", "HTTP/1.1 204 No Content\r\nContent-Length: x\r\n\r\n",  .fret = HTTP_FRAME_OK,
 	  .no_body = 1, .ka = 1 },
+	{ "chunked beside a bad content-length", "HTTP/1.1 200 OK\r\nContent-Length: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+	  .fret = HTTP_FRAME_OK, .chunked = 1 },
+	{ "same-length names", "HTTP/1.1 200 OK\r\nX-Stainless-Os: 5\r\nUser-Agent: close\r\nAnthropic-Version: chunked\r\n"
+	  "Content-Length: 2\r\n\r\n", .fret = HTTP_FRAME_OK, .has_len = 1, .length = 2, .ka = 1 },
 };
 
 static void run_req_frame(const struct frame_case *c)
@@ -626,12 +666,142 @@ static void test_tchar_bytes(void)
 	}
 }
 
+/* ---- every byte at every offset ------------------------------------- */
+
+/* The byte rules, written out here independently of http.c. */
+static int rule_tchar(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c > 0 && c < 128 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+static int rule_text(int c)  /* field-vchar, SP, HTAB, obs-text (RFC 9110 5.5) */
+{
+	return c == '\t' || (c >= 0x20 && c <= 0x7e) || c >= 0x80;
+}
+
+enum { F_VALUE, F_REASON, F_NAME, F_METHOD, F_TARGET };
+
+static const char filler[] = "Filler-Field: 0123456789abcdefghij\r\n";
+static char fbuf[512];
+
+/* A head with the field under test holding f[0..n): in the last line before
+ * the blank line (so it ends within 16 bytes of the buffer's end, where the
+ * parser may not load 16 bytes) or followed by another field (tail = 1).
+ * Parsed whole, where the parse itself finds the blank line, and resumed with
+ * last_len one byte short, where the blank line is found first: both must
+ * agree, span for span. Returns the result; *got is the field's span. */
+static int parse_field(int kind, const char *f, size_t n, int tail, struct str *got)
+{
+	/* An LF in the field ends the line there and may make an empty line
+	 * earlier: the head ends there, and a last_len past it would lie. */
+	int lf = memchr(f, '\n', n) != NULL;
+	int is_resp = kind == F_REASON;
+	size_t len = 0;
+	const char *p;
+	struct str s[2] = { STR_NULL, STR_NULL };
+	int r[2];
+
+#define PUT(b, k) (memcpy(fbuf + len, (b), (k)), len += (k))
+#define PUTS(lit) PUT(lit, sizeof(lit) - 1)
+	switch (kind) {
+	case F_VALUE:  PUTS("GET / HTTP/1.1\r\nX-Test: "); PUT(f, n); PUTS("\r\n"); break;
+	case F_NAME:   PUTS("GET / HTTP/1.1\r\n"); PUT(f, n); PUTS(": v\r\n"); break;
+	case F_REASON: PUTS("HTTP/1.1 200 "); PUT(f, n); PUTS("\r\n"); break;
+	case F_METHOD: PUT(f, n); PUTS(" / HTTP/1.1\r\n"); break;
+	default:       PUTS("GET "); PUT(f, n); PUTS(" HTTP/1.1\r\n"); break;
+	}
+	if (tail)
+		PUTS(filler);
+	PUTS("\r\n");
+#undef PUT
+#undef PUTS
+	p = guard_put(fbuf, len);
+	for (int mode = 0; mode < 2; mode++) {
+		r[mode] = parse(is_resp, p, len, mode && !lf ? len - 1 : 0);
+		if (r[mode] <= 0)
+			continue;
+		if (lf) {
+			/* never one field across the line end */
+			CHECK((size_t)r[mode] < len, "LF inside: length %d of %zu", r[mode], len);
+			r[mode] = HTTP_BAD;
+			continue;
+		}
+		CHECK((size_t)r[mode] == len, "length %d, want %zu", r[mode], len);
+		switch (kind) {
+		case F_VALUE:  s[mode] = req.h[0].value; break;
+		case F_NAME:   s[mode] = req.h[0].name; break;
+		case F_REASON: s[mode] = resp.reason; break;
+		case F_METHOD: s[mode] = req.method; break;
+		default:       s[mode] = req.target; break;
+		}
+	}
+	CHECK(r[0] == r[1] && s[0].p == s[1].p && s[0].n == s[1].n, "whole %d, resumed %d", r[0], r[1]);
+	*got = s[1];
+	return r[1];
+}
+
+/* Lengths that put the byte on both sides of each 16-byte step. */
+static const size_t field_lens[] = { 1, 2, 3, 7, 8, 9, 14, 15, 16, 17, 18, 30, 31, 32, 33, 34, 47, 48, 49, 63, 64, 65, 70 };
+
+/* Every byte at every offset of fields of every length above: accepted
+ * exactly when the rule says so, and then the span is the field. */
+static void test_field_bytes(int kind, const char *what)
+{
+	CASE(what) {
+		char f[80];
+		for (size_t li = 0; li < sizeof(field_lens) / sizeof(field_lens[0]); li++) {
+			size_t n = field_lens[li];
+			for (size_t i = 0; i < n; i++) {
+				for (int c = 0; c < 256; c++) {
+					int ok;
+					struct str want, got;
+					if ((kind == F_NAME && c == ':') || (kind == F_METHOD && c == '\n' && i == 0))
+						continue;  /* ends the name; an empty line skipped: other cases */
+					memset(f, kind == F_TARGET ? '/' : 'a', n);
+					f[i] = (char)c;
+					switch (kind) {
+					case F_VALUE: case F_REASON: ok = rule_text(c); break;
+					case F_TARGET: ok = c > 0x20 && c < 0x7f; break;
+					default: ok = rule_tchar(c); break;
+					}
+					want = str_make(f, n);
+					if (kind == F_VALUE && (c == ' ' || c == '\t') && (i == 0 || i == n - 1)) {
+						/* OWS is trimmed */
+						want.n--;
+						want.p += i == 0;
+					}
+					for (int tail = 0; tail < 2; tail++) {
+						int r = parse_field(kind, f, n, tail, &got);
+						CHECK((r > 0) == ok, "byte 0x%02x at %zu of %zu (tail %d): %d", c, i, n, tail, r);
+						if (r > 0 && ok)
+							CHECK(got.n == want.n && !memcmp(got.p, want.p, want.n),
+							      "byte 0x%02x at %zu of %zu: '%.*s'", c, i, n, (int)got.n, got.p);
+						if (r > 0 && kind == F_TARGET) {
+							const char *q = memchr(f, '?', n);
+							size_t pn = q ? (size_t)(q - f) : n;
+							CHECK(req.path.n == pn && req.query.n == (q ? n - pn - 1 : 0) &&
+							      req.query.p == req.target.p + (q ? pn + 1 : n),
+							      "path/query split at %zu", pn);
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	int r;
 
 	guard_init();
 	test_tchar_bytes();
+	test_field_bytes(F_VALUE, "value bytes at every offset");
+	test_field_bytes(F_REASON, "reason bytes at every offset");
+	test_field_bytes(F_NAME, "name bytes at every offset");
+	test_field_bytes(F_METHOD, "method bytes at every offset");
+	test_field_bytes(F_TARGET, "target bytes at every offset");
 
 	for (size_t i = 0; i < sizeof(req_cases) / sizeof(req_cases[0]); i++)
 		CASE(req_cases[i].name) run_head(&req_cases[i], 0);

@@ -2,6 +2,9 @@
 #include "http.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>  /* x86-64 baseline; other targets take the byte loops */
+#endif
 
 /* tchar, RFC 9110 §5.6.2. */
 static inline int is_tchar(unsigned char c)
@@ -12,36 +15,128 @@ static inline int is_tchar(unsigned char c)
 }
 
 /* field-vchar / SP / HTAB / obs-text, RFC 9110 §5.5: every CTL but HTAB is out. */
-static int is_vchar(unsigned char c)
+static inline int is_vchar(unsigned char c)
 {
 	return c == '\t' || (c >= 0x20 && c != 0x7f);
 }
 
-static int is_token(struct str s)
+/* A request-target byte: RFC 3986 is ASCII; no CTL, SP or raw UTF-8. */
+static inline int is_uchar(unsigned char c)
 {
-	if (s.n == 0)
-		return 0;
-	for (size_t i = 0; i < s.n; i++)
-		if (!is_tchar((unsigned char)s.p[i]))
-			return 0;
-	return 1;
+	return c > 0x20 && c < 0x7f;
 }
 
-static int is_text(struct str s)
+/* What the scanners below stop at. */
+enum {
+	STOP_TEXT,    /* a byte that is not is_vchar: the line end, or a CTL to refuse */
+	STOP_NAME,    /* a byte that is not a tchar (or, 16 at a time, not ALNUM / "-") */
+	STOP_TARGET,  /* a byte that is not is_uchar, or '?' */
+};
+
+static inline int stop_at(unsigned char c, int kind)
 {
-	for (size_t i = 0; i < s.n; i++)
-		if (!is_vchar((unsigned char)s.p[i]))
-			return 0;
-	return 1;
+	switch (kind) {
+	case STOP_TEXT: return !is_vchar(c);
+	case STOP_NAME: return !is_tchar(c);
+	default: return !is_uchar(c) || c == '?';
+	}
 }
 
-/* "HTTP/1.0" or "HTTP/1.1"; anything else (HTTP/2.0, HTTP/1.10, http/1.1) is
- * rejected: HTTP-name is case-sensitive (RFC 9112 §2.3). */
-static int parse_version(struct str s, int *minor)
+#if defined(__SSE2__)
+/* Bit i set where byte i of v stops a scan of this kind. STOP_NAME stops at
+ * more than the tchar test does (any tchar other than ALNUM and "-"), since
+ * SSE2 has no byte lookup: the caller finishes a name byte by byte. */
+static inline unsigned stop_mask(__m128i v, int kind)
 {
-	if (s.n != 8 || memcmp(s.p, "HTTP/1.", 7) != 0 || (s.p[7] != '0' && s.p[7] != '1'))
+	__m128i m;
+	switch (kind) {
+	case STOP_TEXT: {
+		/* c <= 0x1f unsigned, but not HTAB; or DEL. obs-text passes. */
+		__m128i ctl = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+		m = _mm_or_si128(_mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\t')), ctl),
+		                 _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+		break;
+	}
+	case STOP_NAME: {
+		/* signed compares: bytes >= 0x80 are negative and fail both ranges */
+		__m128i lc = _mm_or_si128(v, _mm_set1_epi8(0x20));
+		__m128i alpha = _mm_and_si128(_mm_cmpgt_epi8(lc, _mm_set1_epi8('a' - 1)),
+		                              _mm_cmplt_epi8(lc, _mm_set1_epi8('z' + 1)));
+		__m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+		                              _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+		__m128i ok = _mm_or_si128(_mm_or_si128(alpha, digit), _mm_cmpeq_epi8(v, _mm_set1_epi8('-')));
+		return ~(unsigned)_mm_movemask_epi8(ok) & 0xffff;
+	}
+	default:
+		/* signed: c < 0x21 takes in 0x80..0xff too */
+		m = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x21)),
+		                              _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))),
+		                 _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
+		break;
+	}
+	return (unsigned)_mm_movemask_epi8(m);
+}
+
+static inline __m128i load16(const char *p)
+{
+	return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+#endif
+
+/* The first byte in [p, lim) that stops a scan of this kind, or lim. Never
+ * reads outside [base, lim): a short tail is loaded as the 16 bytes that end
+ * at lim, when the buffer has them, and the bytes before p masked off. */
+static inline const char *scan(const char *p, const char *lim, const char *base, int kind)
+{
+#if defined(__SSE2__)
+	for (; lim - p >= 16; p += 16) {
+		unsigned m = stop_mask(load16(p), kind);
+		if (m)
+			return p + __builtin_ctz(m);
+	}
+	if (p < lim && lim - base >= 16) {
+		unsigned m = stop_mask(load16(lim - 16), kind) >> (16 - (lim - p));
+		return m ? p + __builtin_ctz(m) : lim;
+	}
+#else
+	(void)base;
+#endif
+	while (p < lim && !stop_at((unsigned char)*p, kind))
+		p++;
+	return p;
+}
+
+/* The end of the token at p: a non-tchar, or lim. */
+static inline const char *scan_token(const char *p, const char *lim, const char *base)
+{
+	p = scan(p, lim, base, STOP_NAME);
+	while (p < lim && is_tchar((unsigned char)*p))
+		p++;
+	return p;
+}
+
+/* The line end at e (the first non-vchar after the line's content): the start
+ * of the next line, or NULL if e is not LF or CRLF (a CTL, a bare CR) or the
+ * buffer stops first. */
+static inline const char *line_end(const char *e, const char *lim)
+{
+	if (e >= lim || (unsigned char)*e > '\r')
+		return NULL;  /* the usual answer at a line's start */
+	if (*e == '\n')
+		return e + 1;
+	if (*e == '\r' && lim - e >= 2 && e[1] == '\n')
+		return e + 2;
+	return NULL;
+}
+
+/* "HTTP/1.0" or "HTTP/1.1" at p, with 8 bytes before lim; anything else
+ * (HTTP/2.0, HTTP/1.10, http/1.1) is rejected: HTTP-name is case-sensitive
+ * (RFC 9112 §2.3). */
+static int parse_version(const char *p, const char *lim, int *minor)
+{
+	if (lim - p < 8 || memcmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1'))
 		return -1;
-	*minor = s.p[7] - '0';
+	*minor = p[7] - '0';
 	return 0;
 }
 
@@ -51,162 +146,211 @@ static int parse_version(struct str s, int *minor)
 static size_t head_end(const char *buf, size_t len, size_t from)
 {
 	const char *p = buf + from, *end = buf + len;
-	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+#if defined(__SSE2__)
+	/* 16 bytes per step: memchr's setup cost, paid per line, was most of it */
+	for (; end - p >= 16; p += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(load16(p), _mm_set1_epi8('\n')));
+		for (; m; m &= m - 1) {
+			const char *q = p + __builtin_ctz(m);
+			if (end - q >= 2 && q[1] == '\n')
+				return (size_t)(q + 2 - buf);
+			if (end - q >= 3 && q[1] == '\r' && q[2] == '\n')
+				return (size_t)(q + 3 - buf);
+		}
+	}
+#endif
+	for (; p < end; p++) {
+		if (*p != '\n')
+			continue;
 		if (end - p >= 2 && p[1] == '\n')
 			return (size_t)(p + 2 - buf);
 		if (end - p >= 3 && p[1] == '\r' && p[2] == '\n')
 			return (size_t)(p + 3 - buf);
-		p++;
 	}
 	return 0;
 }
 
-/* Start and length of the head, skipping leading empty lines (RFC 9112
- * §2.2). Returns the length, or HTTP_AGAIN. */
-static int find_head(const char *buf, size_t len, size_t last_len, size_t *start)
+/* Where the head starts, past up to HTTP_SKIP_EMPTY_MAX empty lines (RFC 9112
+ * §2.2), and the buffer length capped for an int result. *end is the head's
+ * length when an earlier call leaves part of the search for the blank line
+ * undone, or 0: then the parse itself finds the blank line (see finish).
+ * Returns 0, or HTTP_AGAIN. */
+static int find_head(const char *buf, size_t *len, size_t last_len, size_t *start, size_t *end)
 {
-	size_t s = 0, from, end;
-	if (len > (size_t)0x7fffffff)
-		len = 0x7fffffff;  /* the result is an int; callers cap heads far below */
-	if (last_len > len)
+	size_t s = 0, from;
+	if (*len > (size_t)0x7fffffff)
+		*len = 0x7fffffff;  /* the result is an int; callers cap heads far below */
+	if (last_len > *len)
 		last_len = 0;
 	/* This scan does not resume, so it is capped: a peer trickling CRLFs
 	 * must not cost O(n^2). A ninth empty line becomes an empty request
 	 * line, which is rejected. */
-	for (int k = 0; k < HTTP_SKIP_EMPTY_MAX && s < len; k++) {
+	for (int k = 0; k < HTTP_SKIP_EMPTY_MAX && s < *len; k++) {
 		if (buf[s] == '\n')
 			s++;
-		else if (buf[s] == '\r' && s + 1 < len && buf[s + 1] == '\n')
+		else if (buf[s] == '\r' && s + 1 < *len && buf[s + 1] == '\n')
 			s += 2;
 		else
 			break;
 	}
+	*start = s;
+	*end = 0;
 	/* An empty line that ends at or before last_len was already looked for;
 	 * one whose LF sits in the last 2 bytes could not be seen yet. */
 	from = last_len >= 3 ? last_len - 3 : 0;
-	if (from < s)
-		from = s;
-	end = head_end(buf, len, from);
-	if (!end)
-		return HTTP_AGAIN;
-	*start = s;
-	return (int)end;
+	if (from <= s)
+		return 0;  /* nothing to skip: one pass parses and finds the end */
+	*end = head_end(buf, *len, from);
+	return *end ? 0 : HTTP_AGAIN;
 }
 
-/* The next line in [*p, end), without its LF or CRLF; the caller knows an LF
- * follows. A CR elsewhere stays in the line, for the CTL checks to refuse. */
-static struct str next_line(const char **p, const char *end)
+/* The result of a parse of [start, lim) that stopped at p with rc. If the
+ * blank line was found first (end), that is the old two-pass contract. If not,
+ * lim is the buffer's end and the parse was also the search for the blank
+ * line: the first empty line after the start line is exactly the one
+ * head_end would find, since every line before it was parsed and is not
+ * empty. A failure (or running out of bytes, reported as HTTP_BAD) counts
+ * only once the blank line is in: from the failing line p on, as no line
+ * before it was empty. */
+static int finish(const char *buf, size_t len, size_t end, int rc, const char *p)
 {
-	const char *s = *p, *lf = memchr(s, '\n', (size_t)(end - s));
-	struct str l = str_make(s, (size_t)(lf - s));
-	if (l.n && l.p[l.n - 1] == '\r')
-		l.n--;
-	*p = lf + 1;
-	return l;
+	if (end)
+		return rc < 0 ? rc : (int)end;
+	if (rc < 0)
+		return head_end(buf, len, (size_t)(p - buf)) ? rc : HTTP_AGAIN;
+	return (int)(p - buf);
 }
 
-/* Header lines from *p up to and including the empty line. */
-static int parse_headers(const char *p, const char *end, struct http_header *h, size_t *nh)
+/* Header lines from *p up to and including the empty line, which must come
+ * before lim. On success *p is past the empty line; on failure it is the
+ * failing line. One pass per line: the name to the colon, then the value to
+ * the line end, each 16 bytes at a time. */
+static int parse_headers(const char **pp, const char *lim, const char *base, struct http_header *h, size_t *nh)
 {
-	*nh = 0;
-	for (;;) {
-		struct str l = next_line(&p, end);
-		size_t i = 0;
-		if (l.n == 0)
+	const char *p = *pp;
+	for (*nh = 0;; (*nh)++) {
+		const char *c, *v, *e, *next;
+		*pp = p;
+		if (p == lim)
+			return HTTP_BAD;
+		if ((next = line_end(p, lim)) != NULL) {
+			*pp = next;
 			return 0;
+		}
 		/* obs-fold, or whitespace before the first field: RFC 9112 §5.2
 		 * and §2.2 let a server reject; a proxy must not guess. */
-		if (l.p[0] == ' ' || l.p[0] == '\t')
+		if (*p == ' ' || *p == '\t')
 			return HTTP_BAD;
 		if (*nh == HTTP_MAX_HEADERS)
 			return HTTP_TOOMANY;
-		while (i < l.n && l.p[i] != ':')
-			i++;
-		/* No whitespace before the colon (RFC 9112 §5.1): is_token refuses it. */
-		if (i == l.n || !is_token(str_make(l.p, i)))
+		/* No whitespace before the colon (RFC 9112 §5.1): not a tchar. */
+		c = scan_token(p, lim, base);
+		if (c == p || c == lim || *c != ':')
 			return HTTP_BAD;
-		h[*nh].name = str_make(l.p, i);
-		h[*nh].value = str_trim(str_make(l.p + i + 1, l.n - i - 1));
-		if (!is_text(h[*nh].value))
+		/* The first non-vchar after the colon must be the line end: a CTL
+		 * other than HTAB in the value (RFC 9110 §5.5), a bare CR included,
+		 * is refused. */
+		e = scan(c + 1, lim, base, STOP_TEXT);
+		if ((next = line_end(e, lim)) == NULL)
 			return HTTP_BAD;
-		(*nh)++;
+		v = c + 1;
+		while (v < e && (*v == ' ' || *v == '\t'))
+			v++;
+		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		h[*nh].name = str_make(p, (size_t)(c - p));
+		h[*nh].value = str_make(v, (size_t)(e - v));
+		p = next;
 	}
+}
+
+/* request-line = method SP request-target SP HTTP-version (RFC 9112 §3),
+ * from *p; *p moves past its line end. */
+static int parse_request_line(const char **pp, const char *lim, const char *base, struct http_req *r)
+{
+	const char *p = *pp, *t, *e, *q = NULL, *next;
+	e = scan_token(p, lim, base);
+	if (e == p || e == lim || *e != ' ')
+		return HTTP_BAD;
+	r->method = str_make(p, (size_t)(e - p));
+	t = e + 1;
+	e = scan(t, lim, base, STOP_TARGET);
+	while (e < lim && *e == '?') {
+		if (!q)
+			q = e;
+		e = scan(e + 1, lim, base, STOP_TARGET);
+	}
+	if (e == t || e == lim || *e != ' ')
+		return HTTP_BAD;
+	r->target = str_make(t, (size_t)(e - t));
+	if (parse_version(e + 1, lim, &r->minor) < 0 || (next = line_end(e + 9, lim)) == NULL)
+		return HTTP_BAD;
+	if (q) {
+		r->path = str_make(t, (size_t)(q - t));
+		r->query = str_make(q + 1, (size_t)(e - q - 1));
+	} else {
+		r->path = r->target;
+		r->query = str_make(e, 0);
+	}
+	*pp = next;
+	return 0;
 }
 
 /* see http.h */
 int http_parse_request(const char *buf, size_t len, size_t last_len, struct http_req *r)
 {
-	size_t start = 0;
-	int n = find_head(buf, len, last_len, &start);
-	const char *p, *end, *sp, *q;
-	struct str l;
-	int rc;
-	if (n < 0)
-		return n;
+	size_t start, end;
+	const char *p, *lim;
+	int rc = find_head(buf, &len, last_len, &start, &end);
+	if (rc < 0)
+		return rc;
 	p = buf + start;
-	end = buf + n;
-	/* request-line = method SP request-target SP HTTP-version (RFC 9112 §3) */
-	l = next_line(&p, end);
-	sp = memchr(l.p, ' ', l.n);
-	if (!sp)
+	lim = buf + (end ? end : len);
+	rc = parse_request_line(&p, lim, buf, r);
+	if (rc == 0)
+		rc = parse_headers(&p, lim, buf, r->h, &r->nh);
+	return finish(buf, len, end, rc, p);
+}
+
+/* status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4),
+ * from *p; *p moves past its line end. */
+static int parse_status_line(const char **pp, const char *lim, const char *base, struct http_resp *r)
+{
+	const char *l = *pp, *e, *next;
+	if (lim - l < 12 || parse_version(l, lim, &r->minor) < 0 || l[8] != ' ')
 		return HTTP_BAD;
-	r->method = str_make(l.p, (size_t)(sp - l.p));
-	if (!is_token(r->method))
+	if (l[9] < '1' || l[9] > '9' || l[10] < '0' || l[10] > '9' || l[11] < '0' || l[11] > '9')
 		return HTTP_BAD;
-	l = str_make(sp + 1, l.n - r->method.n - 1);
-	sp = memchr(l.p, ' ', l.n);
-	if (!sp || sp == l.p)
-		return HTTP_BAD;
-	r->target = str_make(l.p, (size_t)(sp - l.p));
-	for (size_t i = 0; i < r->target.n; i++) {
-		unsigned char c = (unsigned char)r->target.p[i];
-		if (c <= 0x20 || c >= 0x7f)  /* RFC 3986 is ASCII; no CTL, SP or raw UTF-8 */
+	r->status = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
+	if ((next = line_end(l + 12, lim)) != NULL) {
+		r->reason = str_make(l + 12, 0);
+	} else if (l + 12 < lim && l[12] == ' ') {
+		/* the reason runs to the line end; a CTL before it is refused */
+		e = scan(l + 13, lim, base, STOP_TEXT);
+		if ((next = line_end(e, lim)) == NULL)
 			return HTTP_BAD;
-	}
-	if (parse_version(str_make(sp + 1, l.n - r->target.n - 1), &r->minor) < 0)
-		return HTTP_BAD;
-	q = memchr(r->target.p, '?', r->target.n);
-	if (q) {
-		r->path = str_make(r->target.p, (size_t)(q - r->target.p));
-		r->query = str_make(q + 1, r->target.n - r->path.n - 1);
+		r->reason = str_make(l + 13, (size_t)(e - l - 13));
 	} else {
-		r->path = r->target;
-		r->query = str_make(r->target.p + r->target.n, 0);
+		return HTTP_BAD;  /* "2000", "200x" */
 	}
-	rc = parse_headers(p, end, r->h, &r->nh);
-	return rc < 0 ? rc : n;
+	*pp = next;
+	return 0;
 }
 
 /* see http.h */
 int http_parse_response(const char *buf, size_t len, size_t last_len, struct http_resp *r)
 {
-	size_t start = 0;
-	int n = find_head(buf, len, last_len, &start);
-	const char *p, *end;
-	struct str l;
-	int rc;
-	if (n < 0)
-		return n;
+	size_t start, end;
+	const char *p, *lim;
+	int rc = find_head(buf, &len, last_len, &start, &end);
+	if (rc < 0)
+		return rc;
 	p = buf + start;
-	end = buf + n;
-	/* status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4) */
-	l = next_line(&p, end);
-	if (l.n < 12 || parse_version(str_make(l.p, 8), &r->minor) < 0 || l.p[8] != ' ')
-		return HTTP_BAD;
-	if (l.p[9] < '1' || l.p[9] > '9' || l.p[10] < '0' || l.p[10] > '9' ||
-	    l.p[11] < '0' || l.p[11] > '9')
-		return HTTP_BAD;
-	r->status = (l.p[9] - '0') * 100 + (l.p[10] - '0') * 10 + (l.p[11] - '0');
-	if (l.n == 12)
-		r->reason = str_make(l.p + 12, 0);
-	else if (l.p[12] == ' ')
-		r->reason = str_make(l.p + 13, l.n - 13);
-	else
-		return HTTP_BAD;  /* "2000", "200x" */
-	if (!is_text(r->reason))
-		return HTTP_BAD;
-	rc = parse_headers(p, end, r->h, &r->nh);
-	return rc < 0 ? rc : n;
+	lim = buf + (end ? end : len);
+	rc = parse_status_line(&p, lim, buf, r);
+	if (rc == 0)
+		rc = parse_headers(&p, lim, buf, r->h, &r->nh);
+	return finish(buf, len, end, rc, p);
 }
 
 /* see http.h */
@@ -247,121 +391,157 @@ int http_list_has(struct str v, const char *tok)
 	return 0;
 }
 
-/* Content-Length over all its headers: 0 none, 1 found, -1 invalid. */
-static int content_length(const struct http_header *h, size_t nh, unsigned long long *len)
+/* The framing headers of a message, gathered in one walk over its fields. */
+struct fields {
+	int cl;                    /* Content-Length: 0 none, 1 found, -1 invalid */
+	unsigned long long len;    /* its value when cl is 1 */
+	int te;                    /* Transfer-Encoding: 0 none, 1 exactly "chunked",
+	                            * -1 chunked is not the final coding or comes
+	                            * twice, -2 other codings before the final chunked */
+	int close, keep_alive;     /* Connection options (RFC 9112 §9.3) */
+	int expect, expect_other;  /* Expect seen; one other than 100-continue */
+};
+
+/* 8 bytes of p equal 8 of lc, ASCII case-insensitively, where lc holds only
+ * lowercase letters, digits and "-": bit 5 is forced on in p only where lc
+ * has a letter (bit 6 set), so every other byte must match exactly. */
+static inline int ieq8(const char *p, const char *lc)
 {
-	int found = 0;
-	for (size_t i = 0; i < nh; i++) {
-		unsigned long long v;
-		if (!str_ieq(h[i].name, "content-length"))
-			continue;
-		/* 1*DIGIT only (RFC 9112 §6.3 item 5): this also refuses lists, even
-		 * "5, 5", which RFC 9110 §8.6 merely allows us to accept. */
-		if (str_to_u64(h[i].value, ~0ULL, &v) < 0 || (found && v != *len))
-			return -1;
-		*len = v;
-		found = 1;
-	}
-	return found;
+	unsigned long long x, y;
+	memcpy(&x, p, 8);
+	memcpy(&y, lc, 8);
+	return (x | (y & 0x4040404040404040ull) >> 1) == y;
 }
 
-/* Transfer-Encoding over all its headers, which form one list (RFC 9110
- * §5.3): 0 none, 1 exactly "chunked", -1 chunked is not the final coding
- * or comes twice, -2 other codings before the final chunked. */
-static int transfer_encoding(const struct http_header *h, size_t nh)
+/* s is the literal lc (lowercase letters, digits and "-" only), ASCII
+ * case-insensitively: str_ieq a word at a time, for the framing names and
+ * tokens. */
+static inline int is_lit(struct str s, const char *lc)
 {
-	int found = 0, chunked = 0, last_chunked = 0, other = 0;
+	size_t n = __builtin_strlen(lc);
+	if (s.n != n)
+		return 0;
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			if (((unsigned char)s.p[i] | ((unsigned char)lc[i] & 0x40) >> 1) != (unsigned char)lc[i])
+				return 0;
+		return 1;
+	}
+	for (size_t i = 0; i + 8 < n; i += 8)
+		if (!ieq8(s.p + i, lc + i))
+			return 0;
+	return ieq8(s.p + n - 8, lc + n - 8);  /* the last 8, overlapping */
+}
+
+/* One walk instead of one per header: names are told apart by length first,
+ * and most fields are none of these. The literals compared are lowercase
+ * letters and "-" (is_lit). */
+static void gather(const struct http_header *h, size_t nh, struct fields *g)
+{
+	int te = 0, chunked = 0, last_chunked = 0, other = 0;
+	memset(g, 0, sizeof(*g));
 	for (size_t i = 0; i < nh; i++) {
 		struct str v = h[i].value, item;
-		if (!str_ieq(h[i].name, "transfer-encoding"))
-			continue;
-		found = 1;
-		while (list_next(&v, &item)) {
-			last_chunked = str_ieq(item, "chunked");
-			chunked += last_chunked;
-			other += !last_chunked;
+		unsigned long long n;
+		switch (h[i].name.n) {
+		case 6:
+			if (!is_lit(h[i].name, "expect"))
+				break;
+			/* RFC 9110 §10.1.1: 100-continue is the only expectation
+			 * defined (case-insensitive). */
+			g->expect = 1;
+			g->expect_other |= !is_lit(v, "100-continue");
+			break;
+		case 10:
+			if (!is_lit(h[i].name, "connection"))
+				break;
+			while (list_next(&v, &item)) {
+				g->close |= is_lit(item, "close");
+				g->keep_alive |= is_lit(item, "keep-alive");
+			}
+			break;
+		case 14:
+			if (!is_lit(h[i].name, "content-length") || g->cl < 0)
+				break;
+			/* 1*DIGIT only (RFC 9112 §6.3 item 5): this also refuses lists,
+			 * even "5, 5", which RFC 9110 §8.6 merely allows us to accept.
+			 * Repeats must agree. */
+			if (str_to_u64(v, ~0ULL, &n) < 0 || (g->cl && n != g->len)) {
+				g->cl = -1;
+				break;
+			}
+			g->len = n;
+			g->cl = 1;
+			break;
+		case 17:
+			if (!is_lit(h[i].name, "transfer-encoding"))
+				break;
+			/* all its fields form one list (RFC 9110 §5.3) */
+			te = 1;
+			while (list_next(&v, &item)) {
+				last_chunked = is_lit(item, "chunked");
+				chunked += last_chunked;
+				other += !last_chunked;
+			}
+			break;
 		}
 	}
-	if (!found)
-		return 0;
 	/* RFC 9112 §6.1: chunked at most once, and last. */
-	if (!last_chunked || chunked > 1)
-		return -1;
-	return other ? -2 : 1;
-}
-
-/* Connection options after a message (RFC 9112 §9.3). */
-static int conn_reusable(const struct http_header *h, size_t nh, int minor)
-{
-	int cl = 0, ka = 0;
-	for (size_t i = 0; i < nh; i++) {
-		if (!str_ieq(h[i].name, "connection"))
-			continue;
-		cl |= http_list_has(h[i].value, "close");
-		ka |= http_list_has(h[i].value, "keep-alive");
-	}
-	return !cl && (minor >= 1 || ka);
+	if (te)
+		g->te = !last_chunked || chunked > 1 ? -1 : other ? -2 : 1;
 }
 
 /* see http.h */
 int http_req_framing(const struct http_req *r, struct http_framing *f)
 {
-	int cl, te;
+	struct fields g;
 	memset(f, 0, sizeof(*f));
-	cl = content_length(r->h, r->nh, &f->length);
-	te = transfer_encoding(r->h, r->nh);
-	if (cl < 0 || te == -1)
+	gather(r->h, r->nh, &g);
+	if (g.cl < 0 || g.te == -1)
 		return HTTP_FRAME_BAD;
 	/* RFC 9112 §6.1: TE on HTTP/1.0 means faulty framing; TE beside CL "ought
 	 * to be handled as an error" (§6.3 item 3): both are smuggling vectors. */
-	if (te && (r->minor == 0 || cl))
+	if (g.te && (r->minor == 0 || g.cl))
 		return HTTP_FRAME_BAD;
-	if (te == -2)
+	if (g.te == -2)
 		return HTTP_FRAME_TE_UNSUPPORTED;
-	f->chunked = te == 1;
-	f->has_length = cl == 1;
-	f->keep_alive = conn_reusable(r->h, r->nh, r->minor);
-	for (size_t i = 0; i < r->nh; i++) {
-		if (!str_ieq(r->h[i].name, "expect"))
-			continue;
-		/* RFC 9110 §10.1.1: 100-continue is the only expectation defined
-		 * (case-insensitive); an HTTP/1.0 server MUST ignore it. */
-		if (!str_ieq(r->h[i].value, "100-continue"))
-			return HTTP_FRAME_EXPECT;
-		f->expect_continue = r->minor >= 1;
-	}
+	f->chunked = g.te == 1;
+	f->has_length = g.cl == 1;
+	f->length = g.len;
+	f->keep_alive = !g.close && (r->minor >= 1 || g.keep_alive);
+	if (g.expect_other)
+		return HTTP_FRAME_EXPECT;
+	f->expect_continue = g.expect && r->minor >= 1;  /* an HTTP/1.0 server MUST ignore it */
 	return HTTP_FRAME_OK;
 }
 
 /* see http.h */
 int http_resp_framing(const struct http_resp *r, int head_request, struct http_rframing *f)
 {
-	unsigned long long len = 0;
-	int cl, te;
+	struct fields g;
 	memset(f, 0, sizeof(*f));
-	f->keep_alive = conn_reusable(r->h, r->nh, r->minor) && r->status != 101;
+	gather(r->h, r->nh, &g);
+	f->keep_alive = !g.close && (r->minor >= 1 || g.keep_alive) && r->status != 101;
 	/* RFC 9112 §6.3 item 1: these never have content, whatever they say. */
 	if (head_request || r->status < 200 || r->status == 204 || r->status == 304) {
 		f->no_body = 1;
 		return HTTP_FRAME_OK;
 	}
-	cl = content_length(r->h, r->nh, &len);
-	te = transfer_encoding(r->h, r->nh);
-	if (te) {
-		if (te == -2)
+	if (g.te) {
+		if (g.te == -2)
 			return HTTP_FRAME_TE_UNSUPPORTED;
-		if (te == 1) {
+		if (g.te == 1) {
 			f->chunked = 1;
-			if (cl)  /* item 3: TE wins, but do not trust this connection */
+			if (g.cl)  /* item 3: TE wins, but do not trust this connection */
 				f->keep_alive = 0;
 			return HTTP_FRAME_OK;
 		}
 		/* item 4: chunked not final in a response: read until close. */
-	} else if (cl < 0) {
+	} else if (g.cl < 0) {
 		return HTTP_FRAME_BAD;  /* item 5 */
-	} else if (cl) {
+	} else if (g.cl) {
 		f->has_length = 1;
-		f->length = len;
+		f->length = g.len;
 		return HTTP_FRAME_OK;
 	}
 	f->until_close = 1;  /* item 8 */
