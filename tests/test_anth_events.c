@@ -1062,6 +1062,171 @@ static void test_aggregator_plain(void)
 #undef Z
 }
 
+/* The aggregator writes text and thinking in place while deltas come
+ * marked plain, and copies short strings (ids, names, stop words) without
+ * json_escape when they are plain ASCII: the same bytes and the same cap
+ * as escaping everything at the close. */
+static void test_aggregator_in_place(void)
+{
+#define D(i, k, t, m) { .type = HUB_BLOCK_DELTA, .index = i, .delta = k, .text = STR_LIT(t), .text_plain = m, .usage = UNK }
+#define B(i, k) { .type = HUB_BLOCK_START, .index = i, .block = k, .usage = UNK }
+#define Z(i) { .type = HUB_BLOCK_STOP, .index = i, .usage = UNK }
+	static const struct hub_ev rich[] = {
+		{ .type = HUB_MESSAGE_START, .id = STR_LIT("msg_1"), .model = STR_LIT("m"), .usage = U(5, -1, 7, -1) },
+		B(0, HUB_B_THINKING), D(0, HUB_D_THINKING, "a", 1), D(0, HUB_D_SIGNATURE, "s", 0),
+		D(0, HUB_D_THINKING, "\"", 0), D(0, HUB_D_THINKING, "b", 1), D(0, HUB_D_SIGNATURE, "t", 0), Z(0),
+		B(1, HUB_B_THINKING), D(1, HUB_D_THINKING, "x", 1), D(1, HUB_D_SIGNATURE, "\n", 0), Z(1),
+		B(2, HUB_B_TEXT), D(2, HUB_D_TEXT, "", 1), D(2, HUB_D_TEXT, "one ", 1), D(2, HUB_D_TEXT, "two", 1), Z(2),
+		{ .type = HUB_BLOCK_START, .index = 3, .block = HUB_B_TOOL_USE, .id = STR_LIT("t1"), .name = STR_LIT("f"),
+		  .usage = UNK },
+		D(3, HUB_D_JSON, " {\"a\":", 1), D(3, HUB_D_JSON, "[1]} ", 1), Z(3),
+		B(4, HUB_B_TEXT), D(4, HUB_D_TEXT, "\t", 0), D(4, HUB_D_TEXT, "z", 1), Z(4),
+		{ .type = HUB_MESSAGE_DELTA, .stop_reason = STR_LIT("a_stop_reason_longer_than_24_bytes"), .usage = U(-1, 3, -1, -1) },
+		{ .type = HUB_MESSAGE_DELTA, .stop_reason = STR_LIT("end_turn"), .usage = UNK },
+		{ .type = HUB_MESSAGE_STOP, .usage = UNK },
+	};
+	static const struct hub_ev small[] = {
+		{ .type = HUB_MESSAGE_START, .id = STR_LIT("ab"), .model = STR_LIT("c"), .usage = UNK },
+		B(0, HUB_B_TEXT), D(0, HUB_D_TEXT, "hel", 1), D(0, HUB_D_TEXT, "lo", 1), Z(0),
+		{ .type = HUB_MESSAGE_DELTA, .stop_reason = STR_LIT("end_turn"), .usage = UNK },
+		{ .type = HUB_MESSAGE_STOP, .usage = UNK },
+	};
+	CASE("aggregator in place: thinking with signatures between marked and unmarked deltas, long stop reason") {
+		check_agg_marks(rich, sizeof(rich) / sizeof(rich[0]),
+		                "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"m\",\"content\":["
+		                "{\"type\":\"thinking\",\"thinking\":\"a\\\"b\",\"signature\":\"st\"},"
+		                "{\"type\":\"thinking\",\"thinking\":\"x\",\"signature\":\"\\n\"},"
+		                "{\"type\":\"text\",\"text\":\"one two\"},"
+		                "{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"f\",\"input\":{\"a\":[1]}},"
+		                "{\"type\":\"text\",\"text\":\"\\tz\"}],"
+		                "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+		                "\"usage\":{\"input_tokens\":5,\"output_tokens\":3,\"cache_read_input_tokens\":7}}");
+	}
+	/* The cap counts what it always did: id, model, "[" and the closed
+	 * blocks, plus the open block's text alone. small needs 2 + 1 + 1, then
+	 * 5 of text, then {"type":"text","text":"hello"} (30) at the close,
+	 * then 8 of stop reason: 42 bytes. Marked or not, every cap gives the
+	 * same answer, refused at the same event. */
+	CASE("aggregator in place: the cap, byte by byte, marked and unmarked") {
+		const struct hub_ev *seqs[] = { small, rich };
+		size_t lens[] = { sizeof(small) / sizeof(small[0]), sizeof(rich) / sizeof(rich[0]) };
+		struct buf o[2];
+		buf_init(&o[0], 1 << 20);
+		buf_init(&o[1], 1 << 20);
+		for (size_t q = 0; q < 2; q++)
+			for (size_t max = 1; max <= 400; max++) {
+				int st[2], rc[2];
+				size_t at[2];   /* the event refused first */
+				for (int pass = 0; pass < 2; pass++) {
+					struct anth_agg a;
+					anth_agg_init(&a);
+					a.max = max;
+					for (at[pass] = 0; at[pass] < lens[q]; at[pass]++) {
+						struct hub_ev ev = seqs[q][at[pass]];
+						if (pass)
+							ev.text_plain = 0;
+						if (anth_agg_sink(&a, &ev))
+							break;
+					}
+					buf_reset(&o[pass]);
+					rc[pass] = anth_agg_finish(&a, &o[pass], &st[pass]);
+					anth_agg_free(&a);
+				}
+				CHECK(rc[0] == rc[1] && st[0] == st[1] && at[0] == at[1] && eq_buf(&o[0], &o[1]),
+				      "seq %zu max %zu: refused at %zu / %zu:\n%s\n%s", q, max, at[0], at[1], buf_cstr(&o[0]),
+				      buf_cstr(&o[1]));
+				if (q == 0)
+					CHECK((rc[0] == 0) == (max >= 42), "max %zu rc %d", max, rc[0]);
+			}
+		buf_free(&o[0]);
+		buf_free(&o[1]);
+	}
+	CASE("aggregator: ids, model names and stop words escaped as json_escape does, at every length and place") {
+		static const char *const specials[] = { "\"", "\\", "\n", "\x1f", "\x7f", "\x80", "\xc3\xa9", "\xff", " ", "~", "" };
+		struct buf out, want, s;
+		int bad = 0;
+		buf_init(&out, 1 << 20);
+		buf_init(&want, 1 << 20);
+		buf_init(&s, 1 << 20);
+		for (size_t len = 0; len <= 300 && !bad; len += len < 40 ? 1 : 260)
+			for (size_t k = 0; k < sizeof(specials) / sizeof(specials[0]) && !bad; k++)
+				for (size_t pos = 0; pos <= len && !bad; pos += len < 40 ? 1 : 37) {
+					struct anth_agg a;
+					int status = 0;
+					buf_reset(&s);
+					for (size_t i = 0; i < len; i++)
+						if (i == pos)
+							buf_puts(&s, specials[k]);
+						else
+							buf_putc(&s, (char)('a' + i % 26));
+					struct hub_ev evs[] = {
+						{ .type = HUB_MESSAGE_START, .id = buf_str(&s), .model = buf_str(&s), .usage = UNK },
+						{ .type = HUB_MESSAGE_DELTA, .stop_reason = buf_str(&s), .stop_sequence = buf_str(&s),
+						  .usage = UNK },
+						{ .type = HUB_MESSAGE_STOP, .usage = UNK },
+					};
+					buf_reset(&want);
+					buf_puts(&want, "{\"id\":");
+					json_escape(&want, buf_data(&s), buf_len(&s));
+					buf_puts(&want, ",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
+					json_escape(&want, buf_data(&s), buf_len(&s));
+					buf_puts(&want, ",\"content\":[],\"stop_reason\":");
+					if (buf_len(&s))
+						json_escape(&want, buf_data(&s), buf_len(&s));
+					else
+						buf_puts(&want, "null");
+					buf_puts(&want, ",\"stop_sequence\":");
+					if (buf_data(&s)) /* not allocated yet: a NULL span, null */
+						json_escape(&want, buf_data(&s), buf_len(&s));
+					else
+						buf_puts(&want, "null");
+					buf_puts(&want, ",\"usage\":{\"input_tokens\":0,\"output_tokens\":0}}");
+					anth_agg_init(&a);
+					for (size_t i = 0; i < 3; i++)
+						anth_agg_sink(&a, &evs[i]);
+					buf_reset(&out);
+					bad = !(anth_agg_finish(&a, &out, &status) == 0 && eq_buf(&out, &want)); /* first only */
+					CHECK(!bad, "len %zu special %zu at %zu:\n%s\n%s", len, k, pos, buf_cstr(&out), buf_cstr(&want));
+					anth_agg_free(&a);
+				}
+		buf_free(&out);
+		buf_free(&want);
+		buf_free(&s);
+	}
+	CASE("aggregator: counts written as printf writes them") {
+		static const long long counts[] = { 0, 1, 9, 10, 99, 100, 12345, 1000000007, 9223372036854775807LL };
+		struct buf out, want;
+		buf_init(&out, 1 << 20);
+		buf_init(&want, 1 << 20);
+		for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+			long long v = counts[i];
+			struct anth_agg a;
+			int status = 0;
+			struct hub_ev evs[] = {
+				{ .type = HUB_MESSAGE_START, .usage = U(v, -1, v, -1) },
+				{ .type = HUB_MESSAGE_DELTA, .usage = U(-1, v, -1, v) },
+				{ .type = HUB_MESSAGE_STOP, .usage = UNK },
+			};
+			anth_agg_init(&a);
+			for (size_t k = 0; k < 3; k++)
+				anth_agg_sink(&a, &evs[k]);
+			buf_reset(&out);
+			buf_reset(&want);
+			buf_printf(&want, "{\"id\":\"\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"\",\"content\":[],"
+			                  "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":%lld,"
+			                  "\"output_tokens\":%lld,\"cache_creation_input_tokens\":%lld,\"cache_read_input_tokens\":%lld}}",
+			           v, v, v, v);
+			CHECK(anth_agg_finish(&a, &out, &status) == 0 && eq_buf(&out, &want), "%lld: %s", v, buf_cstr(&out));
+			anth_agg_free(&a);
+		}
+		buf_free(&out);
+		buf_free(&want);
+	}
+#undef D
+#undef B
+#undef Z
+}
+
 /* ---- round trip on parsed JSON ------------------------------------------------------- */
 
 /* Canonical-shaped streams (only what the hub carries) with other spacing
@@ -1787,6 +1952,7 @@ int main(void)
 	test_round_trip();
 	test_aggregator();
 	test_aggregator_plain();
+	test_aggregator_in_place();
 	test_msg_events();
 	test_grammar();
 	test_grammar_sse();

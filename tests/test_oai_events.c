@@ -791,6 +791,136 @@ static void test_text_plain(void)
 		}
 }
 
+/* MESSAGE_START's id, each tool_use block's id, and the final usage, as
+ * "id|tool id|in out cr|" */
+static int ids_sink(void *ctx, const struct hub_ev *ev)
+{
+	struct buf *b = ctx;
+	if (ev->type == HUB_MESSAGE_START || (ev->type == HUB_BLOCK_START && ev->block == HUB_B_TOOL_USE)) {
+		buf_append(b, ev->id.p, ev->id.n);
+		buf_putc(b, '|');
+	}
+	if (ev->type == HUB_MESSAGE_DELTA)
+		buf_printf(b, "%lld %lld %lld|", ev->usage.input_tokens, ev->usage.output_tokens, ev->usage.cache_read);
+	return 0;
+}
+
+/* The scans the decoder makes without libc: a backslash at every length
+ * and place (16 bytes a step, then 8, then 1), ids kept inline up to 60
+ * bytes and in a buffer past that or with an escape, token counts read
+ * from their digits or by json_int. */
+static void test_scans(void)
+{
+	CASE("text: a backslash found at every length and place, none seen where there is none") {
+		struct buf got, want, raw, doc;
+		int bad = 0;
+		buf_init(&got, 1 << 16);
+		buf_init(&want, 1 << 16);
+		buf_init(&raw, 1 << 16);
+		buf_init(&doc, 1 << 16);
+		for (size_t len = 1; len <= 48 && !bad; len++)
+			for (size_t pos = 0; pos <= len && !bad; pos++) { /* pos == len: no escape */
+				/* look-alike units around: ']' is '\\' + 1; 0xdc and 0x9c
+				 * differ from it in one high bit */
+				static const char *const fill[] = { "]", "a", "\xc3\x9c", "[", " ", "\xc3\x9c\xc3\x9c", "z" };
+				buf_reset(&raw);
+				buf_reset(&want);
+				for (size_t i = 0; i < len; i++) {
+					const char *u = i == pos ? "\\n" : fill[i % 7];
+					buf_puts(&raw, u);
+					buf_puts(&want, i == pos ? "\n" : u);
+				}
+				buf_puts(&want, pos < len ? "|0 " : "|1 ");
+				for (int whole = 0; whole < 2 && !bad; whole++) {
+					char err[256] = "";
+					buf_reset(&doc);
+					buf_reset(&got);
+					if (whole) {
+						buf_printf(&doc, "{\"id\":\"c\",\"choices\":[{\"message\":{\"content\":\"%.*s\"},"
+						                 "\"finish_reason\":\"stop\"}]}",
+						           (int)buf_len(&raw), buf_data(&raw));
+						bad = oai_msg_events(buf_str(&doc), STR_LIT("m"), plain_sink, &got, err, sizeof(err)) != 0;
+					} else {
+						struct oai_dec d;
+						buf_printf(&doc, "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%.*s\"}}]}",
+						           (int)buf_len(&raw), buf_data(&raw));
+						oai_dec_init(&d, STR_LIT("m"));
+						bad = oai_dec_data(&d, buf_str(&doc), plain_sink, &got, err, sizeof(err)) != 0;
+						oai_dec_free(&d);
+					}
+					bad = bad || !(buf_len(&got) == buf_len(&want) &&
+					               memcmp(buf_data(&got), buf_data(&want), buf_len(&want)) == 0);
+					CHECK(!bad, "len %zu pos %zu whole %d: %s got %s", len, pos, whole, err, buf_cstr(&got));
+				}
+			}
+		buf_free(&got);
+		buf_free(&want);
+		buf_free(&raw);
+		buf_free(&doc);
+	}
+	CASE("ids: inline up to 60 bytes, a buffer past that or with an escape; made-up tool ids from either") {
+		struct buf got, want, doc, id;
+		int bad = 0;
+		buf_init(&got, 1 << 16);
+		buf_init(&want, 1 << 16);
+		buf_init(&doc, 1 << 16);
+		buf_init(&id, 1 << 16);
+		for (size_t len = 1; len <= 70 && !bad; len++)
+			for (int esc = 0; esc < 3 && !bad; esc++) {
+				char err[256] = "";
+				buf_reset(&id);
+				for (size_t i = 0; i < len; i++)
+					buf_putc(&id, (char)(i % 3 == 2 ? '-' : 'a' + i % 26));
+				buf_reset(&doc);
+				/* esc 1: a \u escape of 'Q' at the end; esc 2: an escaped quote */
+				buf_printf(&doc, "{\"id\":\"%s%s\",\"choices\":[{\"message\":{\"tool_calls\":[{\"type\":\"function\","
+				                 "\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},\"finish_reason\":\"tool_calls\"}],"
+				                 "\"usage\":{\"prompt_tokens\":3}}",
+				           buf_cstr(&id), esc == 1 ? "\\u0051" : esc == 2 ? "\\\"" : "");
+				buf_reset(&want);
+				buf_printf(&want, "msg_%s%s|toolu_%s%s_0|3 -1 -1|", buf_cstr(&id), esc == 1 ? "Q" : esc == 2 ? "\"" : "",
+				           buf_cstr(&id), esc == 1 ? "Q" : "");
+				buf_reset(&got);
+				bad = oai_msg_events(buf_str(&doc), STR_LIT("m"), ids_sink, &got, err, sizeof(err)) != 0 ||
+				      !same(&got, buf_cstr(&want));
+				CHECK(!bad, "len %zu esc %d: %s\ngot  %s\nwant %s", len, esc, err, buf_cstr(&got), buf_cstr(&want));
+			}
+		buf_free(&got);
+		buf_free(&want);
+		buf_free(&doc);
+		buf_free(&id);
+	}
+	CASE("usage: counts read from their digits or by json_int, the rest unknown") {
+		static const struct {
+			const char *v, *want;
+		} counts[] = {
+			{ "0", "0" }, { "7", "7" }, { "25", "25" }, { "123456789012345678", "123456789012345678" },
+			{ "1234567890123456789", "1234567890123456789" }, { "9223372036854775807", "9223372036854775807" },
+			{ "9223372036854775808", "-1" }, { "25.0", "25" }, { "2.5e1", "25" }, { "2.5", "-1" }, { "-1", "-1" },
+			{ "-0", "0" }, { "\"25\"", "-1" }, { "null", "-1" }, { "true", "-1" }, { "[1]", "-1" }, { "{}", "-1" },
+		};
+		for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+			struct buf got, doc, want;
+			char err[256] = "";
+			buf_init(&got, 1 << 16);
+			buf_init(&doc, 1 << 16);
+			buf_init(&want, 1 << 16);
+			buf_printf(&doc, "{\"id\":\"c\",\"choices\":[{\"message\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}],"
+			                 "\"usage\":{\"prompt_tokens\":%s,\"completion_tokens\":%s,\"prompt_tokens_details\":"
+			                 "{\"cached_tokens\":%s}}}",
+			           counts[i].v, counts[i].v, counts[i].v);
+			/* in = prompt - cached when both are known */
+			buf_printf(&want, "msg_c|%s %s %s|", strcmp(counts[i].want, "-1") ? "0" : "-1", counts[i].want, counts[i].want);
+			CHECK(oai_msg_events(buf_str(&doc), STR_LIT("m"), ids_sink, &got, err, sizeof(err)) == 0 &&
+			              same(&got, buf_cstr(&want)),
+			      "%s: %s got %s want %s", counts[i].v, err, buf_cstr(&got), buf_cstr(&want));
+			buf_free(&got);
+			buf_free(&doc);
+			buf_free(&want);
+		}
+	}
+}
+
 /* ---- encoder and aggregator ---- */
 
 #define S(x) { (x), sizeof(x) - 1 }
@@ -1079,6 +1209,7 @@ int main(void)
 	test_decoder_sink_failure();
 	test_msg_events();
 	test_text_plain();
+	test_scans();
 	test_encoder();
 	test_aggregator();
 	test_round_trip();

@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "json.h"
 
 enum {
@@ -14,6 +18,8 @@ enum {
 	INPUT_MAX = 16 << 20,     /* tool_use input given on content_block_start */
 	NAME_IN_MSG = 200,        /* bytes of a tool name quoted in an error message */
 	SCRATCH_KEEP = 64 << 10,  /* decoder scratch kept between events */
+	ERR_TYPE_MAX = 256,       /* aggregator: an error's type ... */
+	ERR_MSG_MAX = 64 << 10,   /* ... and message kept */
 };
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -948,10 +954,61 @@ static void put_qstr(struct buf *b, struct str s, int plain)
 	if (!(d = room(b, s.n + 2)))
 		return;
 	*d++ = '"';
-	if (s.n)
-		memcpy(d, s.p, s.n);
+	buf_copy(d, s.p, s.n);
 	d[s.n] = '"';
 	b->len += s.n + 2;
+}
+
+/* Is s[0..n) printable ASCII but quote and backslash, what json_escape
+ * copies unchanged? 16 bytes a step with SSE2 (every x86-64), else 8 with
+ * word tricks; the last step overlaps. */
+static int ascii_plain(const char *s, size_t n)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	if (n >= 16) {
+		const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), low = _mm_set1_epi8(0x20);
+		for (;; i = n - i - 16 < 16 ? n - 16 : i + 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			/* signed: bytes 0x80 and up are below 0x20 too */
+			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+			                         _mm_cmplt_epi8(v, low));
+			if (_mm_movemask_epi8(m))
+				return 0;
+			if (i + 16 == n)
+				return 1;
+		}
+	}
+#endif
+	if (n >= 8) {
+		const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+		for (;; i = n - i - 8 < 8 ? n - 8 : i + 8) {
+			uint64_t v, q, k;
+			memcpy(&v, s + i, 8);
+			q = v ^ (ones * '"');
+			k = v ^ (ones * '\\');
+			/* a high bit in v, else a borrow out of a byte below 0x20,
+			 * or out of a zero byte of q (a quote) or of k (a
+			 * backslash): none comes from a plain byte */
+			if ((v | (v - ones * 0x20) | (q - ones) | (k - ones)) & highs)
+				return 0;
+			if (i + 8 == n)
+				return 1;
+		}
+	}
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+/* put_qstr for a short string not known to be plain (an id, a name, a
+ * stop word): checked here, as json_escape would, and copied when plain. */
+static void put_qstr_short(struct buf *b, struct str s)
+{
+	put_qstr(b, s, s.n <= 256 && ascii_plain(s.p, s.n));
 }
 
 /* A delta with a one-digit index and plain text (the usual chunk of an
@@ -966,11 +1023,10 @@ static int enc_delta_plain(struct buf *b, const struct hub_ev *ev)
 	memcpy(d, delta_head, sizeof(delta_head) - 1);
 	d += sizeof(delta_head) - 1;
 	*d++ = (char)('0' + ev->index);
-	memcpy(d, mid->s, mid->n);
+	buf_copy(d, mid->s, mid->n);
 	d += mid->n;
 	*d++ = '"';
-	if (n)
-		memcpy(d, ev->text.p, n);
+	buf_copy(d, ev->text.p, n);
 	d += n;
 	memcpy(d, "\"}}\n\n", 5);
 	b->len = (size_t)(d + 5 - b->p);
@@ -1038,44 +1094,40 @@ enum { AGG_BEGIN, AGG_MESSAGE, AGG_STOPPED, AGG_ERROR, AGG_FAILED };
 
 #define AGG_BUF_MAX (SIZE_MAX / 4)   /* the real cap is a->max over all buffers */
 
-static struct buf *agg_bufs(struct anth_agg *a, size_t i)
-{
-	struct buf *all[] = { &a->id,   &a->model, &a->reason,  &a->seq,      &a->content,
-	                      &a->text, &a->sig,   &a->tool_id, &a->tool_name };
-	return i < sizeof(all) / sizeof(all[0]) ? all[i] : NULL;
-}
-
-/* Bytes held over every buffer of agg_bufs, summed directly: this runs
- * for every event. */
+/* Bytes held, as the cap counts them: the id's and model's bytes, content
+ * from its "[" on (less the framing of a block written in place, whose
+ * text alone counts, as it would in text), and every other buffer.
+ * Summed directly: this runs for every event. */
 static size_t agg_held(const struct anth_agg *a)
 {
-	return buf_len(&a->id) + buf_len(&a->model) + buf_len(&a->reason) + buf_len(&a->seq) +
-	       buf_len(&a->content) + buf_len(&a->text) + buf_len(&a->sig) + buf_len(&a->tool_id) +
-	       buf_len(&a->tool_name);
+	size_t c = buf_len(&a->content) - a->head;
+	if (a->text_at)
+		c -= a->text_at - a->open_at;
+	return a->head_held + c + a->reason_n + buf_len(&a->seq) + buf_len(&a->text) + buf_len(&a->sig) +
+	       buf_len(&a->tool_id) + buf_len(&a->tool_name);
 }
 
 /* see anth_events.h */
 void anth_agg_init(struct anth_agg *a)
 {
-	struct buf *b;
+	/* every buffer starts empty, unallocated; those of the answer take
+	 * their cap here, the error ones when an error is written */
+	const struct buf big = { .max = AGG_BUF_MAX };
 	memset(a, 0, sizeof(*a));
 	a->max = ANTH_AGG_MAX;
 	a->phase = AGG_BEGIN;
 	a->usage = hub_usage_unknown();
-	for (size_t i = 0; (b = agg_bufs(a, i)); i++)
-		buf_init(b, AGG_BUF_MAX);
-	buf_init(&a->err_type, 256);
-	buf_init(&a->err_msg, 64 << 10);
+	a->content = a->reason = a->seq = a->text = a->sig = a->tool_id = a->tool_name = big;
 }
 
 /* see anth_events.h */
 void anth_agg_free(struct anth_agg *a)
 {
-	struct buf *b;
-	for (size_t i = 0; (b = agg_bufs(a, i)); i++)
-		buf_free(b);
-	buf_free(&a->err_type);
-	buf_free(&a->err_msg);
+	struct buf *all[] = { &a->content, &a->reason,  &a->seq,      &a->text,    &a->sig,
+	                      &a->tool_id, &a->tool_name, &a->err_type, &a->err_msg };
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i]->p)
+			buf_free(all[i]);
 }
 
 static int agg_fail(struct anth_agg *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -1088,6 +1140,8 @@ static int agg_fail(struct anth_agg *a, const char *fmt, ...)
 	a->status = 502;
 	buf_reset(&a->err_type);
 	buf_reset(&a->err_msg);
+	a->err_type.max = ERR_TYPE_MAX;
+	a->err_msg.max = ERR_MSG_MAX;
 	(void)buf_puts(&a->err_type, "api_error");
 	va_start(ap, fmt);
 	(void)buf_vprintf(&a->err_msg, fmt, ap);
@@ -1129,13 +1183,32 @@ static const struct lit block_head[] = {
 	[HUB_B_TOOL_USE] = LIT("{\"type\":\"tool_use\",\"id\":"),
 };
 
+static int agg_oom(struct anth_agg *a)
+{
+	return agg_fail(a, "out of memory while aggregating the response");
+}
+
 /* The open block, finished, as the next element of content: written with
  * appends of constant pieces (this runs for every block of every
- * non-streamed answer; tests pin the bytes). */
+ * non-streamed answer; tests pin the bytes). A block written in place
+ * needs only its end. */
 static int agg_close_block(struct anth_agg *a)
 {
 	struct buf *c = &a->content;
 	struct str in = buf_str(&a->text);
+	if (a->text_at) {
+		a->text_at = 0;
+		if (a->kind == HUB_B_THINKING) {
+			put_raw(c, "\",\"signature\":");
+			put_qstr_short(c, buf_str(&a->sig));
+			buf_putc(c, '}');
+		} else {
+			put_raw(c, "\"}");
+		}
+		if (c->err)
+			return agg_oom(a);
+		goto done;
+	}
 	if (a->kind == HUB_B_TOOL_USE) { /* one JSON object, or nothing (= {}) */
 		while (in.n && is_ws(in.p[0]))
 			in.p++, in.n--;
@@ -1157,15 +1230,15 @@ static int agg_close_block(struct anth_agg *a)
 	case HUB_B_THINKING:
 		put_qstr(c, in, a->text_plain);
 		put_raw(c, ",\"signature\":");
-		put_qstr(c, buf_str(&a->sig), 0);
+		put_qstr_short(c, buf_str(&a->sig));
 		break;
 	case HUB_B_REDACTED_THINKING:
 		put_qstr(c, in, 0);
 		break;
 	case HUB_B_TOOL_USE:
-		put_qstr(c, buf_str(&a->tool_id), 0);
+		put_qstr_short(c, buf_str(&a->tool_id));
 		put_raw(c, ",\"name\":");
-		put_qstr(c, buf_str(&a->tool_name), 0);
+		put_qstr_short(c, buf_str(&a->tool_name));
 		put_raw(c, ",\"input\":");
 		if (in.n)
 			buf_append(c, in.p, in.n);
@@ -1174,11 +1247,13 @@ static int agg_close_block(struct anth_agg *a)
 		break;
 	}
 	if (buf_putc(c, '}'))
-		return agg_fail(a, "out of memory while aggregating the response");
+		return agg_oom(a);
+	buf_reset(&a->text);
+done:
 	a->open = 0;
 	a->nblocks++;
-	buf_reset(&a->text);
-	buf_reset(&a->sig);
+	if (buf_len(&a->sig))
+		buf_reset(&a->sig);
 	if (agg_held(a) > a->max)
 		return agg_too_big(a);
 	return 0;
@@ -1186,6 +1261,7 @@ static int agg_close_block(struct anth_agg *a)
 
 static int agg_block_start(struct anth_agg *a, const struct hub_ev *ev)
 {
+	struct buf *c = &a->content;
 	if (a->open || ev->index != a->next || (unsigned)ev->block > HUB_B_TOOL_USE)
 		return agg_fail(a, "upstream stream had content blocks out of order");
 	a->open = 1;
@@ -1199,6 +1275,29 @@ static int agg_block_start(struct anth_agg *a, const struct hub_ev *ev)
 		return agg_add(a, &a->text, ev->text);
 	if (ev->block == HUB_B_TOOL_USE)
 		return agg_set(a, &a->tool_id, ev->id) || agg_set(a, &a->tool_name, ev->name) ? -1 : 0;
+	/* text or thinking: written in place, its text straight into content
+	 * while every delta comes marked plain (what the close would write
+	 * then is the same bytes between the quotes) */
+	a->open_at = buf_len(c);
+	if (a->nblocks)
+		(void)buf_putc(c, ',');
+	buf_append(c, block_head[a->kind].s, block_head[a->kind].n);
+	if (buf_putc(c, '"'))
+		return agg_oom(a);
+	a->text_at = buf_len(c);
+	return 0;
+}
+
+/* A delta not marked plain for a block written in place: its text so far
+ * moves to text and its framing goes, so the close writes the whole block,
+ * escaped, as it would have. */
+static int agg_unplace(struct anth_agg *a)
+{
+	struct buf *c = &a->content;
+	if (buf_append(&a->text, buf_data(c) + a->text_at, buf_len(c) - a->text_at))
+		return agg_oom(a);
+	c->len = c->off + a->open_at;
+	a->text_at = 0;
 	return 0;
 }
 
@@ -1209,8 +1308,55 @@ static int agg_block_delta(struct anth_agg *a, const struct hub_ev *ev)
 		return agg_fail(a, "upstream stream had a delta outside its content block");
 	if (ev->delta == HUB_D_SIGNATURE)
 		return agg_add(a, &a->sig, ev->text);
+	if (a->text_at) {
+		if (ev->text_plain)
+			return agg_add(a, &a->content, ev->text);
+		if (agg_unplace(a))
+			return -1;
+	}
 	a->text_plain &= ev->text_plain != 0;
 	return agg_add(a, &a->text, ev->text);
+}
+
+/* MESSAGE_START: the answer's head goes into content at once. */
+static int agg_start(struct anth_agg *a, const struct hub_ev *ev)
+{
+	struct buf *c = &a->content;
+	a->phase = AGG_MESSAGE;
+	a->usage = ev->usage;
+	if (ev->id.n > a->max || ev->model.n > a->max - ev->id.n || a->max - ev->id.n - ev->model.n < 1)
+		return agg_too_big(a);
+	a->head_held = ev->id.n + ev->model.n;
+	put_raw(c, "{\"id\":");
+	put_qstr_short(c, ev->id);
+	put_raw(c, ",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
+	put_qstr_short(c, ev->model);
+	put_raw(c, ",\"content\":");
+	a->head = buf_len(c);
+	if (buf_putc(c, '['))
+		return agg_oom(a);
+	return 0;
+}
+
+/* MESSAGE_DELTA's stop_reason: a short word, kept without a buffer. */
+static int agg_reason(struct anth_agg *a, struct str s)
+{
+	a->reason_n = 0;
+	buf_reset(&a->reason);
+	if (s.n > a->max || agg_held(a) > a->max - s.n)
+		return agg_too_big(a);
+	if (s.n <= sizeof(a->reason_in))
+		memcpy(a->reason_in, s.p, s.n);
+	else if (buf_appendstr(&a->reason, s))
+		return agg_oom(a);
+	a->reason_n = s.n;
+	a->have_reason = 1;
+	return 0;
+}
+
+static struct str agg_reason_str(const struct anth_agg *a)
+{
+	return a->reason_n <= sizeof(a->reason_in) ? str_make(a->reason_in, a->reason_n) : buf_str(&a->reason);
 }
 
 static void merge_count(long long *into, long long v)
@@ -1232,6 +1378,8 @@ int anth_agg_sink(void *ctx, const struct hub_ev *ev)
 		a->status = ev->status ? ev->status : 502;
 		buf_reset(&a->err_type);
 		buf_reset(&a->err_msg);
+		a->err_type.max = ERR_TYPE_MAX;
+		a->err_msg.max = ERR_MSG_MAX;
 		/* bounded copies: an overlong type is dropped (derived from the
 		 * status instead), an overlong message cut */
 		size_t n = ev->err_msg.n < a->err_msg.max ? ev->err_msg.n : a->err_msg.max;
@@ -1245,12 +1393,7 @@ int anth_agg_sink(void *ctx, const struct hub_ev *ev)
 		return agg_fail(a, "upstream stream events came out of order");
 	switch (ev->type) {
 	case HUB_MESSAGE_START:
-		a->phase = AGG_MESSAGE;
-		a->usage = ev->usage;
-		if (agg_set(a, &a->id, ev->id) || agg_set(a, &a->model, ev->model) ||
-		    agg_add(a, &a->content, STR_LIT("[")))
-			return -1;
-		return 0;
+		return agg_start(a, ev);
 	case HUB_BLOCK_START:
 		return agg_block_start(a, ev);
 	case HUB_BLOCK_DELTA:
@@ -1262,11 +1405,8 @@ int anth_agg_sink(void *ctx, const struct hub_ev *ev)
 	case HUB_MESSAGE_DELTA:
 		if (a->open)
 			return agg_fail(a, "upstream stream ended the message inside a content block");
-		if (ev->stop_reason.n) {
-			if (agg_set(a, &a->reason, ev->stop_reason))
-				return -1;
-			a->have_reason = 1;
-		}
+		if (ev->stop_reason.n && agg_reason(a, ev->stop_reason))
+			return -1;
 		if (ev->stop_sequence.p) {
 			if (agg_set(a, &a->seq, ev->stop_sequence))
 				return -1;
@@ -1305,10 +1445,18 @@ static void agg_error_body(struct buf *out, struct str type, struct str msg)
  * put_count writes it. */
 static void put_count_raw(struct buf *b, const char *key, size_t keylen, long long v, int required)
 {
+	char num[24], *e = num + sizeof(num), *q = e, *d;
+	unsigned long long u = v < 0 ? 0 : (unsigned long long)v;
 	if (v < 0 && !required)
 		return;
-	buf_append(b, key, keylen);
-	buf_put_ll(b, v < 0 ? 0 : v);
+	do
+		*--q = (char)('0' + u % 10);
+	while (u /= 10);
+	if (!(d = room(b, keylen + (size_t)(e - q))))
+		return;
+	buf_copy(d, key, keylen);
+	buf_copy(d + keylen, q, (size_t)(e - q));
+	b->len += keylen + (size_t)(e - q);
 }
 #define put_count_lit(b, key, v, required) put_count_raw((b), key, sizeof(key) - 1, (v), (required))
 
@@ -1316,7 +1464,7 @@ static void put_count_raw(struct buf *b, const char *key, size_t keylen, long lo
 static void put_qstr_or_null(struct buf *b, int have, struct str s)
 {
 	if (have)
-		put_qstr(b, s, 0);
+		put_qstr_short(b, s);
 	else
 		put_raw(b, "null");
 }
@@ -1325,22 +1473,16 @@ static void put_qstr_or_null(struct buf *b, int have, struct str s)
  * bytes jw would write; out's sticky error reports any failure). */
 static void agg_message(struct anth_agg *a, struct buf *out)
 {
-	/* The shortest answer these pieces can make: room for it first, so out
-	 * grows once, not at each piece; being a lower bound, it fails only
-	 * where writing would. */
-	static const char shortest[] = "{\"id\":\"\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"\","
-	                               "\"content\":],\"stop_reason\":\"\",\"stop_sequence\":\"\","
+	/* The shortest tail these pieces can make: room for it and content
+	 * first, so out grows once, not at each piece; being a lower bound, it
+	 * fails only where writing would. */
+	static const char shortest[] = "],\"stop_reason\":\"\",\"stop_sequence\":\"\","
 	                               "\"usage\":{\"input_tokens\":0,\"output_tokens\":0}}";
-	if (!room(out, sizeof(shortest) - 1 + buf_len(&a->id) + buf_len(&a->model) + buf_len(&a->content)))
+	if (!room(out, sizeof(shortest) - 1 + buf_len(&a->content)))
 		return;
-	put_raw(out, "{\"id\":");
-	put_qstr(out, buf_str(&a->id), 0);
-	put_raw(out, ",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
-	put_qstr(out, buf_str(&a->model), 0);
-	put_raw(out, ",\"content\":");
-	buf_append(out, buf_data(&a->content), buf_len(&a->content)); /* "[" and the blocks */
+	buf_append(out, buf_data(&a->content), buf_len(&a->content)); /* the head, "[" and the blocks */
 	put_raw(out, "],\"stop_reason\":");
-	put_qstr_or_null(out, a->have_reason, buf_str(&a->reason));
+	put_qstr_or_null(out, a->have_reason, agg_reason_str(a));
 	put_raw(out, ",\"stop_sequence\":");
 	put_qstr_or_null(out, a->have_seq, buf_str(&a->seq));
 	put_count_lit(out, ",\"usage\":{\"input_tokens\":", a->usage.input_tokens, 1);

@@ -177,9 +177,18 @@ struct anth_agg {
 	int status;              /* failed: the HTTP status */
 	int have_reason, have_seq;
 	struct hub_usage usage;  /* MESSAGE_START's, overridden by MESSAGE_DELTA's known counts */
-	struct buf id, model, reason, seq;
-	struct buf content;      /* "[" and the finished blocks, comma separated */
-	struct buf text;         /* open block: text, thinking, redacted data or tool input */
+	struct buf content;      /* the answer's head (id, model), "[" and the finished blocks,
+	                            comma separated; an open text or thinking block whose
+	                            deltas all came marked text_plain is written here too */
+	size_t head;             /* content: bytes before the "[" */
+	size_t head_held;        /* what the cap counts for the head: the id's and model's bytes */
+	size_t open_at;          /* the open block written in content: content's length before it */
+	size_t text_at;          /* ... and where its text begins; 0 when it is held in text */
+	size_t reason_n;         /* stop_reason's length; in reason_in when it fits, else in reason */
+	char reason_in[24];
+	struct buf reason, seq;
+	struct buf text;         /* open block not written in content: text, thinking, redacted
+	                            data or tool input */
 	int text_plain;          /* ... every piece of which came marked text_plain */
 	struct buf sig;          /* open thinking block: signature */
 	struct buf tool_id, tool_name;

@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "json.h"
 #include "sse.h"
 
@@ -67,6 +71,42 @@ static int blank(struct str s)
 		if (!is_ws(s.p[i]))
 			return 0;
 	return 1;
+}
+
+/* Does s[0..n) hold a backslash? 16 bytes a step with SSE2 (every
+ * x86-64), else 8 with word tricks (a zero byte of v ^ "\\\\..." is
+ * one); the last step overlaps. */
+static int has_backslash(const char *s, size_t n)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	if (n >= 16) {
+		const __m128i bslash = _mm_set1_epi8('\\');
+		for (;; i = n - i - 16 < 16 ? n - 16 : i + 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash)))
+				return 1;
+			if (i + 16 == n)
+				return 0;
+		}
+	}
+#endif
+	if (n >= 8) {
+		const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+		for (;; i = n - i - 8 < 8 ? n - 8 : i + 8) {
+			uint64_t v, k;
+			memcpy(&v, s + i, 8);
+			k = v ^ (ones * '\\');
+			if ((k - ones) & ~k & highs)
+				return 1;
+			if (i + 8 == n)
+				return 0;
+		}
+	}
+	for (; i < n; i++)
+		if (s[i] == '\\')
+			return 1;
+	return 0;
 }
 
 /* Does the raw (escaped) text contain word? For matching error type words. */
@@ -189,22 +229,36 @@ static struct hub_usage usage_now(const struct oai_dec *d, int start)
 	return u;
 }
 
+/* The message id: "msg_" + the upstream's id. */
+static struct str dec_id(const struct oai_dec *d)
+{
+	return d->id_n ? str_make(d->id_in, d->id_n) : buf_str(&d->id);
+}
+
 /* MESSAGE_START; id is the upstream's raw (escaped) id, or {NULL, 0}. */
 static int start(struct oai_dec *d, struct out *o, struct str raw_id)
 {
 	struct hub_ev ev;
-	buf_reset(&d->id);
-	buf_puts(&d->id, "msg_");
-	if (raw_id.n == 0 || json_unescape(raw_id, &d->id) || d->id.err || buf_len(&d->id) == 4) {
+	if (raw_id.n && raw_id.n <= sizeof(d->id_in) - 4 && !has_backslash(raw_id.p, raw_id.n)) {
+		/* the usual id: short and nothing to unescape, kept inline */
+		memcpy(d->id_in, "msg_", 4);
+		memcpy(d->id_in + 4, raw_id.p, raw_id.n);
+		d->id_n = raw_id.n + 4;
+	} else {
+		d->id_n = 0;
 		buf_reset(&d->id);
-		buf_puts(&d->id, "msg_oai");
+		buf_puts(&d->id, "msg_");
+		if (raw_id.n == 0 || json_unescape(raw_id, &d->id) || d->id.err || buf_len(&d->id) == 4) {
+			buf_reset(&d->id);
+			buf_puts(&d->id, "msg_oai");
+		}
+		if (d->id.err)
+			return bad(d, o, "its id is too long");
 	}
-	if (d->id.err)
-		return bad(d, o, "its id is too long");
 	d->started = 1;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = HUB_MESSAGE_START;
-	ev.id = buf_str(&d->id);
+	ev.id = dec_id(d);
 	ev.model = d->model;
 	ev.usage = usage_now(d, 1);
 	return emit(d, o, &ev);
@@ -327,9 +381,10 @@ static int tool_open(struct oai_dec *d, struct out *o, int slot)
 		/* "toolu_" + the upstream id reduced to [A-Za-z0-9_-] ("oai" when
 		 * nothing is left) + "_" + the block index; made only here, as
 		 * few calls come without an id */
+		struct str mid = dec_id(d);
 		buf_puts(&gen, "toolu_");
-		for (size_t i = 4; i < buf_len(&d->id); i++) {
-			char c = buf_data(&d->id)[i];
+		for (size_t i = 4; i < mid.n; i++) {
+			char c = mid.p[i];
 			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
 			    c == '_')
 				buf_putc(&gen, c);
@@ -553,7 +608,7 @@ static int tok_text(struct oai_dec *d, const struct json *j, int i, struct str *
 	if (!json_is_str(j, i))
 		return 0;
 	*out = json_raw(j, i);
-	if (!out->n || !memchr(out->p, '\\', out->n)) {
+	if (!has_backslash(out->p, out->n)) {
 		*plain = 1;
 		return 0;
 	}
@@ -573,6 +628,28 @@ static int text_tok(struct oai_dec *d, struct out *o, const struct json *j, int 
 	return on_text(d, o, kind, s, plain);
 }
 
+/* A token count: a non-negative integer, read here when its raw bytes
+ * are a few digits (the usual count), else by json_int; -1 when token i
+ * is none. */
+static int count_of(const struct json *j, int i, long long *v)
+{
+	struct str r;
+	if (i < 0)
+		return -1;
+	r = json_raw(j, i);
+	if (r.n && r.n <= 18 && !json_is_str(j, i)) {
+		long long x = 0;
+		size_t k = 0;
+		for (; k < r.n && r.p[k] >= '0' && r.p[k] <= '9'; k++)
+			x = x * 10 + (r.p[k] - '0');
+		if (k == r.n) {
+			*v = x;
+			return 0;
+		}
+	}
+	return json_int(j, i, v) == 0 && *v >= 0 ? 0 : -1;
+}
+
 static void on_usage(struct oai_dec *d, const struct json *j, int u)
 {
 	static const struct json_key usage_keys[] = { JSON_KEY("prompt_tokens"), JSON_KEY("completion_tokens"),
@@ -582,13 +659,13 @@ static void on_usage(struct oai_dec *d, const struct json *j, int u)
 	if (!json_is_obj(j, u))
 		return;
 	json_pick(j, u, usage_keys, 4, uv);
-	if (json_int(j, uv[0], &v) == 0 && v >= 0)
+	if (count_of(j, uv[0], &v) == 0)
 		d->prompt = v;
-	if (json_int(j, uv[1], &v) == 0 && v >= 0)
+	if (count_of(j, uv[1], &v) == 0)
 		d->completion = v;
-	if (json_int(j, json_get(j, uv[2], "cached_tokens"), &v) == 0 && v >= 0)
+	if (uv[2] >= 0 && count_of(j, json_get(j, uv[2], "cached_tokens"), &v) == 0)
 		d->cached = v;
-	else if (json_int(j, uv[3], &v) == 0 && v >= 0)
+	else if (count_of(j, uv[3], &v) == 0)
 		d->cached = v;
 }
 
@@ -668,11 +745,13 @@ static int error_member(struct oai_dec *d, struct out *o, const struct json *j, 
 /* Keys of a chunk (or a whole answer) and of its choice and delta (or
  * message), picked in one pass per object: this runs for every event of
  * every stream. */
-enum { TOP_ERROR, TOP_ID, TOP_USAGE, TOP_CHOICES, TOP_N };
-static const struct json_key top_keys[] = { JSON_KEY("error"), JSON_KEY("id"), JSON_KEY("usage"), JSON_KEY("choices") };
-enum { CH_INDEX, CH_DELTA, CH_MESSAGE, CH_FINISH, CH_N };
-static const struct json_key choice_keys[] = { JSON_KEY("index"), JSON_KEY("delta"), JSON_KEY("message"),
-	                                       JSON_KEY("finish_reason") };
+enum { TOP_ERROR, TOP_USAGE, TOP_CHOICES, TOP_ID, TOP_N };   /* id last: picked until MESSAGE_START */
+static const struct json_key top_keys[] = { JSON_KEY("error"), JSON_KEY("usage"), JSON_KEY("choices"), JSON_KEY("id") };
+enum { CH_FINISH, CH_INDEX, CH_DELTA, CH_N };
+static const struct json_key choice_keys[] = { JSON_KEY("finish_reason"), JSON_KEY("index"), JSON_KEY("delta") };
+/* a whole answer's choices[0]: its finish_reason (CH_FINISH) and message */
+enum { CH_MESSAGE = 1, CH_MSG_N };
+static const struct json_key msg_choice_keys[] = { JSON_KEY("finish_reason"), JSON_KEY("message") };
 enum { D_REASONING_CONTENT, D_REASONING, D_CONTENT, D_REFUSAL, D_TOOL_CALLS, D_N };
 static const struct json_key delta_keys[] = { JSON_KEY("reasoning_content"), JSON_KEY("reasoning"), JSON_KEY("content"),
 	                                 JSON_KEY("refusal"), JSON_KEY("tool_calls") };
@@ -712,7 +791,8 @@ static int delta_tok(struct oai_dec *d, struct out *o, const struct json *j, int
 static int chunk(struct oai_dec *d, struct out *o, const struct json *j)
 {
 	int top[TOP_N], cv[CH_N], ch, c = -1;
-	json_pick(j, 0, top_keys, TOP_N, top);
+	top[TOP_ID] = -1;
+	json_pick(j, 0, top_keys, d->started ? TOP_ID : TOP_N, top);
 	if (top[TOP_ERROR] >= 0 && !json_is_null(j, top[TOP_ERROR]))
 		return error_member(d, o, j, top[TOP_ERROR]);
 	on_usage(d, j, top[TOP_USAGE]);
@@ -843,8 +923,8 @@ int oai_dec_abort(struct oai_dec *d, hub_sink *sink, void *ctx, const char *err_
 
 static int message_events(struct oai_dec *d, struct out *o, const struct json *j, const int *top)
 {
-	int c = json_at(j, top[TOP_CHOICES], 0), cv[CH_N];
-	json_pick(j, c, choice_keys, CH_N, cv);
+	int c = json_at(j, top[TOP_CHOICES], 0), cv[CH_MSG_N];
+	json_pick(j, c, msg_choice_keys, CH_MSG_N, cv);
 	if (!json_is_arr(j, top[TOP_CHOICES]) || !json_is_obj(j, cv[CH_MESSAGE])) {
 		d->dead = 1;
 		seterr(o, "upstream sent a malformed response: no choices[0].message");

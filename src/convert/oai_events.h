@@ -88,7 +88,9 @@ struct oai_tool;   /* private to oai_events.c */
 
 struct oai_dec {
 	struct str model;        /* the caller's span; keep it alive until oai_dec_free */
-	struct buf id;           /* "msg_" + upstream id */
+	char id_in[64];          /* "msg_" + upstream id when it fits (id_n bytes) ... */
+	size_t id_n;             /* ... 0: it is in id */
+	struct buf id;
 	struct buf scratch;      /* unescaped strings of the current chunk */
 	struct oai_tool *tools;  /* every call seen, in order of first appearance */
 	int ntools, captools;
