@@ -287,6 +287,38 @@ static void test_string_offsets(void)
 	}
 }
 
+/* Numbers and literals where the scanner's one-compare paths meet the
+ * careful ones: at the document's end, cut short, followed by a stray
+ * byte. off: where the error is (-1: valid). */
+static void test_scalars(void)
+{
+	static const struct {
+		const char *doc;
+		long off;
+	} cases[] = {
+		{ "[1]", -1 }, { "[12345678901234567890]", -1 }, { "[0]", -1 }, { "[-0]", -1 },
+		{ "[0.5e+3]", -1 }, { "[1E2]", -1 }, { "[1,22,333]", -1 }, { "[true,false,null]", -1 },
+		{ "{\"a\":0,\"b\":10}", -1 }, { "[01]", 2 }, { "[1", 2 }, { "[1.", 3 }, { "[1.x]", 3 },
+		{ "[1e]", 3 }, { "[-]", 2 }, { "[--1]", 2 }, { "[tru]", 4 }, { "[true", 5 }, { "[nul", 4 },
+		{ "[nulL]", 4 }, { "[fals]", 5 }, { "[falsey]", 6 }, { "[truex]", 5 }, { "[n]", 2 },
+		{ "[f", 2 }, { "[0x1]", 2 },
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char name[64];
+		snprintf(name, sizeof(name), "scalar %s", cases[k].doc);
+		CASE(name) {
+			size_t off = 999, n = strlen(cases[k].doc);
+			int r = json_validate(cases[k].doc, n, &off);
+			struct json j;
+			CHECK(cases[k].off < 0 ? r == 0 : r == -1 && off == (size_t)cases[k].off, "r=%d off=%zu", r, off);
+			CHECK(json_parse(&j, cases[k].doc, n) == (cases[k].off < 0 ? 0 : -1), "json_parse disagrees");
+			if (cases[k].off < 0)
+				CHECK(jsmn_oracle(&j) == 0, "tokens differ from jsmn's");
+			json_free(&j);
+		}
+	}
+}
+
 static int span_is(struct str s, const char *want)
 {
 	return str_eq(s, want);
@@ -1110,6 +1142,7 @@ int main(void)
 {
 	test_scan_tables();
 	test_string_offsets();
+	test_scalars();
 	test_members();
 	test_jsmn();
 	test_pick();

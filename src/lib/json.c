@@ -245,7 +245,21 @@ static inline int short_string(const char *s, size_t n, size_t *pos)
 {
 #if defined(__SSE2__)
 	size_t i = *pos + 1;
-	if (n - i >= 16) {
+	if (n - i >= 32) {
+		/* up to 32 bytes: ids and most keys and short values */
+		unsigned mask = special16(s + i);
+		if (!mask) {
+			i += 16;
+			mask = special16(s + i);
+		}
+		if (mask) {
+			size_t k = i + (size_t)__builtin_ctz(mask);
+			if (s[k] == '"') {
+				*pos = k + 1;
+				return 1;
+			}
+		}
+	} else if (n - i >= 16) {
 		unsigned mask = special16(s + i);
 		if (mask) {
 			size_t k = i + (size_t)__builtin_ctz(mask);
@@ -563,21 +577,38 @@ value: /* a value starts at s[i]; whitespace skipped */
 			goto key;
 		goto value;
 	case 't':
-		if (scan_literal(s, n, &i, "true", 4))
+		if (n - i >= 4 && memcmp(s + i, "true", 4) == 0)
+			i += 4; /* one word compare; scan_literal finds where a bad one fails */
+		else if (scan_literal(s, n, &i, "true", 4))
 			goto bad;
 		break;
 	case 'f':
-		if (scan_literal(s, n, &i, "false", 5))
+		if (n - i >= 5 && memcmp(s + i, "false", 5) == 0)
+			i += 5;
+		else if (scan_literal(s, n, &i, "false", 5))
 			goto bad;
 		break;
 	case 'n':
-		if (scan_literal(s, n, &i, "null", 4))
+		if (n - i >= 4 && memcmp(s + i, "null", 4) == 0)
+			i += 4;
+		else if (scan_literal(s, n, &i, "null", 4))
 			goto bad;
 		break;
-	default:
+	default: {
+		/* a plain integer (ids, counts, indexes) here; fractions,
+		 * exponents, signs and errors in scan_number */
+		size_t k = i + 1;
+		if (c >= '1' && c <= '9')
+			while (k < n && is_digit(s[k]))
+				k++;
+		if (is_digit(c) && (k >= n || !(is_digit(s[k]) || s[k] == '.' || s[k] == 'e' || s[k] == 'E'))) {
+			i = k;
+			break;
+		}
 		if (!(c == '-' || is_digit(c)) || scan_number(s, n, &i))
 			goto bad;
 		break;
+	}
 	}
 	if (emit) {
 		t->type = JSMN_PRIMITIVE;
@@ -604,7 +635,10 @@ after: /* a value ended just before s[i] */
 	if (i >= n)
 		goto bad;
 	if (s[i] == ',') {
-		i = skip_ws(s, n, i + 1);
+		i++;
+		if (i < n && s[i] == '"' && obj) /* compact: the next key at once */
+			goto key;
+		i = skip_ws(s, n, i);
 		if (obj)
 			goto key;
 		goto value;
@@ -645,10 +679,15 @@ key: /* a member's key is due at s[i] */
 	else if (depth == 1)
 		key = str_make(s + ks, i - 1 - ks);
 	nt++;
+	if (i < n && s[i] == ':') { /* compact: the colon at once */
+		i++;
+	} else {
+		i = skip_ws(s, n, i);
+		if (i >= n || s[i] != ':')
+			goto bad;
+		i++;
+	}
 	i = skip_ws(s, n, i);
-	if (i >= n || s[i] != ':')
-		goto bad;
-	i = skip_ws(s, n, i + 1);
 	goto value;
 bad:
 	sc->ntok = nt;
