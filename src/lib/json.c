@@ -990,51 +990,28 @@ int json_getn(const struct json *j, int obj, const char *key, size_t kn, int pla
 	return found;
 }
 
-/* A filter on a key's first byte, 64 buckets: bit (c & 63). */
-static inline unsigned long long first_bit(char c)
-{
-	return 1ull << ((unsigned char)c & 63);
-}
-
 /* see json.h */
 void json_pick(const struct json *j, int obj, const struct json_key *keys, int nkeys, int *out)
 {
 	const struct json_tok *t = json_tok_at(j, obj), *kt;
-	unsigned char head[64], next[64]; /* the keys of each first-byte bucket, chained */
-	unsigned long long first = first_bit('\\');
-	int chained = nkeys <= 64;
+	unsigned long long have = 1ull << ('\\' & 63); /* first-byte buckets of the keys, and escapes */
 	for (int w = 0; w < nkeys; w++) {
 		out[w] = -1;
-		first |= first_bit(keys[w].s[0]); /* an empty key: the NUL, as the empty raw key reads 0 */
+		have |= 1ull << ((unsigned char)keys[w].s[0] & 63); /* an empty key: the NUL, as the empty raw key reads 0 */
 	}
 	if (!t || t->type != JSON_T_OBJECT)
 		return;
-	if (chained) {
-		memset(head, 0xff, sizeof(head));
-		for (int w = nkeys - 1; w >= 0; w--) {
-			unsigned b = (unsigned char)keys[w].s[0] & 63;
-			next[w] = head[b];
-			head[b] = (unsigned char)w;
-		}
-	}
 	for (int k = obj + 1, end = t->next; k < end; k = j->t[k + 1].next) {
 		kt = &j->t[k];
 		const char *r = j->js + kt->start;
 		size_t rn = (size_t)(kt->end - kt->start);
-		char c = rn ? *r : 0;
-		if (!(first & first_bit(c)))
-			continue;
-		if (chained && c != '\\') {
-			/* only the keys of this first byte's bucket */
-			for (unsigned w = head[(unsigned char)c & 63]; w != 0xff; w = next[w])
-				if (key_isn(r, rn, keys[w].s, keys[w].n, !keys[w].bs))
-					out[w] = k + 1; /* a later duplicate wins, as json_get */
-			continue;
-		}
+		unsigned char c = rn ? (unsigned char)*r : 0;
+		if (!(have >> (c & 63) & 1))
+			continue; /* no key starts so: most members, one test */
 		for (int w = 0; w < nkeys; w++)
-			if ((!rn || *r == keys[w].s[0] || *r == '\\') &&
+			if (((unsigned char)keys[w].s[0] == c || c == '\\') &&
 			    key_isn(r, rn, keys[w].s, keys[w].n, !keys[w].bs))
-				out[w] = k + 1;
+				out[w] = k + 1; /* a later duplicate wins, as json_get */
 	}
 }
 
