@@ -319,6 +319,27 @@ static void test_scalars(void)
 	}
 }
 
+/* json_plain_ascii and json_has_bs: one byte of each kind at every place
+ * of every length around the 8- and 16-byte steps, against the rule. */
+static void test_byte_scans(void)
+{
+	char s[48];
+	int bad = 0;
+	for (size_t n = 0; n <= 40; n++)
+		for (size_t at = 0; at <= n; at++)
+			for (int c = 0; c < 256; c++) {
+				memset(s, 'a', sizeof(s));
+				if (at < n)
+					s[at] = (char)c;
+				int plain = at == n || (c >= 0x20 && c < 0x80 && c != '"' && c != '\\');
+				int bs = at < n && c == '\\';
+				bad += json_plain_ascii(s, n) != plain;
+				bad += json_has_bs(s, n) != bs;
+			}
+	CASE("json_plain_ascii / json_has_bs: every byte, place and length 0..40")
+		CHECK(bad == 0, "%d wrong answers", bad);
+}
+
 static int span_is(struct str s, const char *want)
 {
 	return str_eq(s, want);
@@ -1143,6 +1164,7 @@ int main(void)
 	test_scan_tables();
 	test_string_offsets();
 	test_scalars();
+	test_byte_scans();
 	test_members();
 	test_jsmn();
 	test_pick();

@@ -959,56 +959,11 @@ static void put_qstr(struct buf *b, struct str s, int plain)
 	b->len += s.n + 2;
 }
 
-/* Is s[0..n) printable ASCII but quote and backslash, what json_escape
- * copies unchanged? 16 bytes a step with SSE2 (every x86-64), else 8 with
- * word tricks; the last step overlaps. */
-static int ascii_plain(const char *s, size_t n)
-{
-	size_t i = 0;
-#if defined(__SSE2__)
-	if (n >= 16) {
-		const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), low = _mm_set1_epi8(0x20);
-		for (;; i = n - i - 16 < 16 ? n - 16 : i + 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-			/* signed: bytes 0x80 and up are below 0x20 too */
-			__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-			                         _mm_cmplt_epi8(v, low));
-			if (_mm_movemask_epi8(m))
-				return 0;
-			if (i + 16 == n)
-				return 1;
-		}
-	}
-#endif
-	if (n >= 8) {
-		const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-		for (;; i = n - i - 8 < 8 ? n - 8 : i + 8) {
-			uint64_t v, q, k;
-			memcpy(&v, s + i, 8);
-			q = v ^ (ones * '"');
-			k = v ^ (ones * '\\');
-			/* a high bit in v, else a borrow out of a byte below 0x20,
-			 * or out of a zero byte of q (a quote) or of k (a
-			 * backslash): none comes from a plain byte */
-			if ((v | (v - ones * 0x20) | (q - ones) | (k - ones)) & highs)
-				return 0;
-			if (i + 8 == n)
-				return 1;
-		}
-	}
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\')
-			return 0;
-	}
-	return 1;
-}
-
 /* put_qstr for a short string not known to be plain (an id, a name, a
  * stop word): checked here, as json_escape would, and copied when plain. */
 static void put_qstr_short(struct buf *b, struct str s)
 {
-	put_qstr(b, s, s.n <= 256 && ascii_plain(s.p, s.n));
+	put_qstr(b, s, s.n <= 256 && json_plain_ascii(s.p, s.n));
 }
 
 /* A delta with a one-digit index and plain text (the usual chunk of an

@@ -73,42 +73,6 @@ static int blank(struct str s)
 	return 1;
 }
 
-/* Does s[0..n) hold a backslash? 16 bytes a step with SSE2 (every
- * x86-64), else 8 with word tricks (a zero byte of v ^ "\\\\..." is
- * one); the last step overlaps. */
-static int has_backslash(const char *s, size_t n)
-{
-	size_t i = 0;
-#if defined(__SSE2__)
-	if (n >= 16) {
-		const __m128i bslash = _mm_set1_epi8('\\');
-		for (;; i = n - i - 16 < 16 ? n - 16 : i + 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-			if (_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash)))
-				return 1;
-			if (i + 16 == n)
-				return 0;
-		}
-	}
-#endif
-	if (n >= 8) {
-		const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-		for (;; i = n - i - 8 < 8 ? n - 8 : i + 8) {
-			uint64_t v, k;
-			memcpy(&v, s + i, 8);
-			k = v ^ (ones * '\\');
-			if ((k - ones) & ~k & highs)
-				return 1;
-			if (i + 8 == n)
-				return 0;
-		}
-	}
-	for (; i < n; i++)
-		if (s[i] == '\\')
-			return 1;
-	return 0;
-}
-
 /* Does the raw (escaped) text contain word? For matching error type words. */
 static int has_word(struct str s, const char *word)
 {
@@ -239,7 +203,7 @@ static struct str dec_id(const struct oai_dec *d)
 static int start(struct oai_dec *d, struct out *o, struct str raw_id)
 {
 	struct hub_ev ev;
-	if (raw_id.n && raw_id.n <= sizeof(d->id_in) - 4 && !has_backslash(raw_id.p, raw_id.n)) {
+	if (raw_id.n && raw_id.n <= sizeof(d->id_in) - 4 && !json_has_bs(raw_id.p, raw_id.n)) {
 		/* the usual id: short and nothing to unescape, kept inline */
 		memcpy(d->id_in, "msg_", 4);
 		memcpy(d->id_in + 4, raw_id.p, raw_id.n);
@@ -608,7 +572,7 @@ static int tok_text(struct oai_dec *d, const struct json *j, int i, struct str *
 	if (!json_is_str(j, i))
 		return 0;
 	*out = json_raw(j, i);
-	if (!has_backslash(out->p, out->n)) {
+	if (!json_has_bs(out->p, out->n)) {
 		*plain = 1;
 		return 0;
 	}

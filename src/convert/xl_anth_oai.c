@@ -125,7 +125,7 @@ static int xl_top(const struct xl *x, enum xl_top k)
 
 static int xl_has_bs(struct str s)
 {
-	return s.n && memchr(s.p, '\\', s.n) != NULL;
+	return json_has_bs(s.p, s.n);
 }
 
 /* The raw body of string token t starts with plain ASCII prefix p, after

@@ -296,8 +296,12 @@ static int parse_request_line(const char **pp, const char *lim, const char *base
 	return 0;
 }
 
-/* see http.h */
-int http_parse_request(const char *buf, size_t len, size_t last_len, struct http_req *r)
+/* A head: its start line (request or status, by first), then the header
+ * lines; see finish for the result. */
+typedef int start_line(const char **pp, const char *lim, const char *base, void *msg);
+
+static int parse_head(const char *buf, size_t len, size_t last_len, start_line *first, void *msg,
+                      struct http_header *h, size_t *nh)
 {
 	size_t start, end;
 	const char *p, *lim;
@@ -306,10 +310,21 @@ int http_parse_request(const char *buf, size_t len, size_t last_len, struct http
 		return rc;
 	p = buf + start;
 	lim = buf + (end ? end : len);
-	rc = parse_request_line(&p, lim, buf, r);
+	rc = first(&p, lim, buf, msg);
 	if (rc == 0)
-		rc = parse_headers(&p, lim, buf, r->h, &r->nh);
+		rc = parse_headers(&p, lim, buf, h, nh);
 	return finish(buf, len, end, rc, p);
+}
+
+static int request_line(const char **pp, const char *lim, const char *base, void *msg)
+{
+	return parse_request_line(pp, lim, base, msg);
+}
+
+/* see http.h */
+int http_parse_request(const char *buf, size_t len, size_t last_len, struct http_req *r)
+{
+	return parse_head(buf, len, last_len, request_line, r, r->h, &r->nh);
 }
 
 /* status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4),
@@ -337,20 +352,15 @@ static int parse_status_line(const char **pp, const char *lim, const char *base,
 	return 0;
 }
 
+static int status_line(const char **pp, const char *lim, const char *base, void *msg)
+{
+	return parse_status_line(pp, lim, base, msg);
+}
+
 /* see http.h */
 int http_parse_response(const char *buf, size_t len, size_t last_len, struct http_resp *r)
 {
-	size_t start, end;
-	const char *p, *lim;
-	int rc = find_head(buf, &len, last_len, &start, &end);
-	if (rc < 0)
-		return rc;
-	p = buf + start;
-	lim = buf + (end ? end : len);
-	rc = parse_status_line(&p, lim, buf, r);
-	if (rc == 0)
-		rc = parse_headers(&p, lim, buf, r->h, &r->nh);
-	return finish(buf, len, end, rc, p);
+	return parse_head(buf, len, last_len, status_line, r, r->h, &r->nh);
 }
 
 /* see http.h */

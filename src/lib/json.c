@@ -930,7 +930,7 @@ static inline int bytes_eq(const char *a, const char *b, size_t n)
 static inline int key_isn(const char *r, size_t rn, const char *key, size_t kn, int plain)
 {
 	if (rn == kn)
-		return bytes_eq(r, key, kn) && (plain || !memchr(r, '\\', rn));
+		return bytes_eq(r, key, kn) && (plain || !json_has_bs(r, rn));
 	return rn > kn && key_is(r, rn, key);
 }
 
@@ -967,7 +967,7 @@ int json_str_eqn(const struct json *j, int i, const char *s, size_t m)
 	n = (size_t)(t->end - t->start);
 	/* decoding never lengthens a string, and shortens it at each escape */
 	if (n == m)
-		return bytes_eq(r, s, n) && !memchr(r, '\\', n);
+		return bytes_eq(r, s, n) && !json_has_bs(r, n);
 	return n > m && (*r == *s || *r == '\\') && json_key_eq(str_make(r, n), s);
 }
 
@@ -1134,6 +1134,31 @@ int json_unescape(struct str in, struct buf *out)
 			return -1;
 	}
 	return out->err ? -1 : 0;
+}
+
+/* see json.h */
+int json_plain_ascii(const char *s, size_t n)
+{
+	size_t i = plain_run(s, n);
+	while (i < n && is_plain((unsigned char)s[i]))
+		i++;
+	return i == n;
+}
+
+/* see json.h */
+int json_has_bs(const char *s, size_t n)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	const __m128i bs = _mm_set1_epi8('\\');
+	for (; n - i >= 16; i += 16)
+		if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), bs)))
+			return 1;
+#endif
+	for (; i < n; i++)
+		if (s[i] == '\\')
+			return 1;
+	return 0;
 }
 
 /* see json.h */

@@ -244,6 +244,11 @@ int json_unescape(struct str in, struct buf *out);
  * (DEL included) passes through unchanged; each byte that does not start a
  * valid UTF-8 sequence becomes \ufffd. 0 or out's error. */
 int json_escape(struct buf *out, const char *s, size_t n);
+/* Whether s[0..n) is printable ASCII but quote and backslash: what
+ * json_escape copies unchanged (SSE2 16 bytes a step). */
+int json_plain_ascii(const char *s, size_t n);
+/* Whether s[0..n) holds a backslash (a raw string body with an escape). */
+int json_has_bs(const char *s, size_t n);
 
 /* ---- 4. writer -------------------------------------------------------------------
  * jw_obj / jw_key / value ... / jw_end_obj; commas are automatic. Misuse
