@@ -123,9 +123,45 @@ static void test_copy(void)
 		CHECK(bad == 0, "%d copies differ from memcpy", bad);
 }
 
+/* buf_headroom + buf_prepend: a head put before a body written first. */
+static void test_headroom(void)
+{
+	struct buf b;
+	CASE("headroom: the head goes before the body, in place") {
+		buf_init(&b, 1 << 20);
+		buf_headroom(&b, 64, 1000);
+		CHECK(b.off == 64 && buf_len(&b) == 0, "off %zu len %zu", b.off, buf_len(&b));
+		const char *at = b.p + 64;
+		buf_puts(&b, "{\"body\":1}");
+		CHECK(buf_prepend(&b, "HEAD\r\n\r\n", 8) == 0, "prepend");
+		CHECK(buf_len(&b) == 18 && memcmp(buf_data(&b), "HEAD\r\n\r\n{\"body\":1}", 18) == 0, "bytes");
+		CHECK(b.p + b.off + 8 == at, "the body did not move");
+		CHECK(buf_prepend(&b, "0123456789012345678901234567890123456789012345678901234567", 57) == -1 &&
+		          buf_len(&b) == 18, "more than the room left: refused, nothing changed");
+		buf_free(&b);
+	}
+	CASE("headroom: the cap counts the head") {
+		buf_init(&b, 64);
+		buf_headroom(&b, 16, 8);
+		buf_puts(&b, "01234567890123456789012345678901234567890123456789");
+		CHECK(buf_prepend(&b, "abcdefghijklmno", 15) == -1 && buf_len(&b) == 50, "over the cap refused");
+		CHECK(buf_prepend(&b, "abcdefghijklmn", 14) == 0 && buf_len(&b) == 64, "up to the cap");
+		buf_free(&b);
+	}
+	CASE("headroom: not on a buffer holding data; no room means -1") {
+		buf_init(&b, 1 << 20);
+		buf_puts(&b, "x");
+		buf_headroom(&b, 64, 100);
+		CHECK(b.off == 0 && buf_len(&b) == 1, "left alone");
+		CHECK(buf_prepend(&b, "h", 1) == -1, "no room");
+		buf_free(&b);
+	}
+}
+
 int main(void)
 {
 	test_printf();
+	test_headroom();
 	test_copy();
 	test_caps();
 	test_blocks();

@@ -16,6 +16,8 @@
 #include "xl_anth_oai.h"
 
 enum { MAX_MEMBERS = 256 };
+/* Room kept before a translated body for the upstream request head (px_start). */
+enum { HEAD_ROOM = 4096 };
 
 /* The requested model's config, or an answer already sent (NULL). */
 static const struct model *route(struct client *c, struct request *r, const struct json_member *mdl)
@@ -195,7 +197,8 @@ static void messages(struct client *c, struct request *r, int count_tokens, stru
 	o.parsed = rj->t ? rj : NULL;
 	struct buf body;
 	buf_init(&body, (size_t)r->cfg->max_body_size * 2 + 65536);
-	buf_prealloc(&body, r->body.n + r->body.n / 4 + 1024); /* about as long as the request */
+	/* about as long as the request, with room before it for the head */
+	buf_headroom(&body, HEAD_ROOM, r->body.n + r->body.n / 4 + 1024);
 	if (xl_anth_to_oai(r->body, &o, &body, msg, sizeof(msg))) {
 		client_error(c, body.err ? 500 : 400, body.err ? "api_error" : "invalid_request_error",
 		             body.err ? "out of memory" : msg, NULL);
@@ -206,6 +209,7 @@ static void messages(struct client *c, struct request *r, int count_tokens, stru
 	s.raw = 0;
 	s.u_stream = o.stream;
 	s.body = buf_str(&body);
+	s.own = &body;
 	px_start(c, r, &s);
 	buf_free(&body);
 }
@@ -279,7 +283,8 @@ void h_anthropic_test_conversion(struct client *c, struct request *r)
 	o.stream = s.c_stream;
 	struct buf body;
 	buf_init(&body, (size_t)r->cfg->max_body_size * 2 + 65536);
-	buf_prealloc(&body, r->body.n + r->body.n / 4 + 1024); /* about as long as the request */
+	/* about as long as the request, with room before it for the head */
+	buf_headroom(&body, HEAD_ROOM, r->body.n + r->body.n / 4 + 1024);
 	if (xl_anth_to_oai(r->body, &o, &body, msg, sizeof(msg))) {
 		client_error(c, body.err ? 500 : 400, body.err ? "api_error" : "invalid_request_error", msg, NULL);
 		buf_free(&body);
@@ -288,6 +293,7 @@ void h_anthropic_test_conversion(struct client *c, struct request *r)
 	s.eg = PX_OPENAI;
 	s.u_stream = s.c_stream;
 	s.body = buf_str(&body);
+	s.own = &body;
 	px_start(c, r, &s);
 	buf_free(&body);
 }

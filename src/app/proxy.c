@@ -210,7 +210,7 @@ static void put_line(struct buf *out, const char *pre, struct str v)
 	(void)buf_putn(out, "\r\n", 2);
 }
 
-static int build_request(struct exchange *x, struct buf *out)
+static int build_head(struct exchange *x, struct buf *out)
 {
 	const struct px_spec *s = &x->s;
 	const struct model *m = s->m;
@@ -282,8 +282,32 @@ static int build_request(struct exchange *x, struct buf *out)
 		put_line(out, ": ", str_cstr(m->headers[i].value));
 	}
 	(void)buf_puts(out, "\r\n");
-	(void)buf_appendstr(out, s->body);
 	return out->err;
+}
+
+/* The upstream request in req: the head, then the body. When the body is
+ * still the caller's buffer with room before it (px_spec.own), the head
+ * goes there and req takes that buffer: a 100 KB body is not copied. */
+static int build_request(struct exchange *x, struct buf *req, struct buf *own)
+{
+	if (own && x->s.body.p == buf_data(own) && x->s.body.n == buf_len(own)) {
+		struct buf head;
+		int rc;
+		buf_init(&head, 64 << 10);
+		rc = build_head(x, &head) || buf_prepend(own, buf_data(&head), buf_len(&head));
+		buf_free(&head);
+		if (rc == 0) {
+			buf_free(req);
+			*req = *own;
+			buf_init(own, own->max); /* moved: the caller's buf_free finds it empty */
+			return 0;
+		}
+	}
+	buf_prealloc(req, x->s.body.n + 2048); /* head and body in one block */
+	if (build_head(x, req))
+		return req->err;
+	(void)buf_appendstr(req, x->s.body);
+	return req->err;
 }
 
 /* ---- rules -------------------------------------------------------------------- */
@@ -948,7 +972,7 @@ void px_start(struct client *c, struct request *r, const struct px_spec *s)
 		return;
 	}
 	buf_init(&req, (size_t)r->cfg->max_body_size * 2 + (1 << 20));
-	int built = build_request(x, &req);
+	int built = build_request(x, &req, s->own);
 	buf_free(&ub);
 	x->s.body = STR_NULL;
 	if (built) {

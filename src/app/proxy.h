@@ -28,6 +28,8 @@ struct px_spec {
 	struct str key;            /* the client's key (used when the model has none) */
 	int bearer;                /* the client sent it as Authorization: Bearer */
 	struct str body;           /* bytes for the upstream (copied) */
+	struct buf *own;           /* optional: the buffer body is, made with buf_headroom: px_start
+	                              may put the head before it and take it, not copy the body */
 	const char *client_model;  /* the model id the client asked for */
 };
 

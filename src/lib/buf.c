@@ -379,6 +379,26 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 /* see buf.h */
+void buf_headroom(struct buf *b, size_t n, size_t want)
+{
+	if (b->len != b->off)
+		return;
+	buf_prealloc(b, n + want);
+	if (!b->err && b->cap >= n + want)
+		b->off = b->len = n;
+}
+
+/* see buf.h */
+int buf_prepend(struct buf *b, const void *p, size_t n)
+{
+	if (b->err || n > b->off || b->len - b->off > b->max - n)
+		return -1;
+	b->off -= n;
+	buf_copy(b->p + b->off, p, n);
+	return 0;
+}
+
+/* see buf.h */
 void buf_consume(struct buf *b, size_t n)
 {
 	if (n >= b->len - b->off) {

@@ -77,6 +77,14 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 static inline size_t buf_len(const struct buf *b) { return b->len - b->off; }
 static inline char *buf_data(const struct buf *b) { return b->p ? b->p + b->off : NULL; }
 static inline struct str buf_str(const struct buf *b) { return str_make(buf_data(b), buf_len(b)); }
+/* An empty buffer with room for n bytes before its data and about want
+ * after (a hint, as buf_prealloc): buf_prepend fills the room, so a head
+ * can go before a body written first without copying the body. */
+void buf_headroom(struct buf *b, size_t n, size_t want);
+/* Put p[0..n) before the data, in the room left by buf_headroom; 0, or -1
+ * (nothing changed) when the room is too small (an append that grew the
+ * buffer may have used it) or the cap would be passed. */
+int buf_prepend(struct buf *b, const void *p, size_t n);
 /* Remove n bytes from the front. */
 void buf_consume(struct buf *b, size_t n);
 /* Free space at the end after making room for at least want bytes

@@ -40,7 +40,7 @@ struct upconn {
 	struct dns_q *dq;
 	struct dns_addr addrs[DNS_MAX_ADDRS];
 	size_t naddrs, ai;
-	struct buf req;           /* request bytes; sent from req_off */
+	struct buf req;           /* request bytes, req.p[req.off..len); sent from req_off */
 	size_t req_off;
 	struct buf in;            /* raw response bytes not yet processed */
 	size_t last_len;
@@ -166,7 +166,7 @@ static void fail(struct upconn *u, enum up_err e, const char *msg)
 		loop_del(&u->w);
 		close(u->w.fd);
 		u->w.fd = -1;
-		u->req_off = 0;
+		u->req_off = u->req.off; /* the data may start past a head room */
 		u->eof = 0;
 		buf_reset(&u->in);
 		u->last_len = 0;
@@ -712,7 +712,7 @@ struct upconn *up_start(const struct up_target *t, struct buf *req, const struct
 	u->ctx = ctx;
 	u->req = *req;
 	buf_init(req, req->max);
-	u->req_off = 0;
+	u->req_off = u->req.off; /* the data may start past a head room (buf_headroom) */
 	u->head_request = head_request;
 	u->retried = 0;
 	u->got_bytes = u->got_head = u->paused = u->eof = 0;
