@@ -203,12 +203,13 @@ static void upstream_path(struct buf *b, const struct px_spec *s)
 /* One header line: pre (the name and ": "), the value, CRLF. The request
  * head is put together from pieces; buf_printf walks its format byte by
  * byte, twice. Values come from the parser (no NUL) or the config. */
-static void put_line(struct buf *out, const char *pre, struct str v)
+static void put_line_n(struct buf *out, const char *pre, size_t pre_n, struct str v)
 {
-	(void)buf_puts(out, pre);
+	(void)buf_putn(out, pre, pre_n);
 	(void)buf_appendstr(out, v);
 	(void)buf_putn(out, "\r\n", 2);
 }
+#define put_line(out, lit, v) put_line_n((out), lit, sizeof(lit) - 1, (v))
 
 static int build_head(struct exchange *x, struct buf *out)
 {

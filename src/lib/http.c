@@ -364,10 +364,10 @@ int http_parse_response(const char *buf, size_t len, size_t last_len, struct htt
 }
 
 /* see http.h */
-const struct str *http_header_get(const struct http_header *h, size_t nh, const char *name)
+const struct str *http_header_getn(const struct http_header *h, size_t nh, const char *name, size_t n)
 {
 	for (size_t i = 0; i < nh; i++)
-		if (str_ieq(h[i].name, name))
+		if (h[i].name.n == n && str_ieqn(h[i].name, name, n))
 			return &h[i].value;
 	return NULL;
 }

@@ -64,7 +64,11 @@ int http_parse_request(const char *buf, size_t len, size_t last_len, struct http
 int http_parse_response(const char *buf, size_t len, size_t last_len, struct http_resp *r);
 
 /* Case-insensitive lookup; the first header's value, or NULL. */
-const struct str *http_header_get(const struct http_header *h, size_t nh, const char *name);
+const struct str *http_header_getn(const struct http_header *h, size_t nh, const char *name, size_t n);
+static inline const struct str *http_header_get(const struct http_header *h, size_t nh, const char *name)
+{
+	return http_header_getn(h, nh, name, __builtin_strlen(name)); /* a literal's length is a constant */
+}
 
 /* 1 if the comma-separated list v holds the token tok (case-insensitive;
  * OWS around items and empty items are ignored, RFC 9110 §5.6.1). */

@@ -779,18 +779,22 @@ int json_key_eq(struct str raw, const char *key)
 }
 
 /* see json.h */
-/* A raw key that may decode to key: its first byte is key's or starts an
- * escape; an empty raw key only decodes to the empty key. */
-static inline int key_may_be(struct str raw, const char *key)
+/* Whether the raw key decodes to key (kn bytes): decoding only shortens, so
+ * one as long must match byte for byte, without an escape; a longer one
+ * must start as key does or with an escape. */
+static inline int member_is(struct str raw, const char *key, size_t kn)
 {
-	return raw.n ? raw.p[0] == key[0] || raw.p[0] == '\\' : !key[0];
+	if (raw.n == kn)
+		return (!kn || memcmp(raw.p, key, kn) == 0) && !memchr(raw.p, '\\', kn);
+	return raw.n > kn && (raw.p[0] == key[0] || raw.p[0] == '\\') && json_key_eq(raw, key);
 }
 
 const struct json_member *json_member_find(const struct json_member *m, size_t n,
                                            const char *key)
 {
+	size_t kn = strlen(key);
 	for (size_t i = n; i-- > 0;)
-		if (key_may_be(m[i].key, key) && json_key_eq(m[i].key, key))
+		if (member_is(m[i].key, key, kn))
 			return &m[i];
 	return NULL;
 }
@@ -798,9 +802,9 @@ const struct json_member *json_member_find(const struct json_member *m, size_t n
 /* see json.h */
 size_t json_member_count(const struct json_member *m, size_t n, const char *key)
 {
-	size_t c = 0;
+	size_t c = 0, kn = strlen(key);
 	for (size_t i = 0; i < n; i++)
-		c += key_may_be(m[i].key, key) && json_key_eq(m[i].key, key);
+		c += member_is(m[i].key, key, kn);
 	return c;
 }
 
