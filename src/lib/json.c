@@ -999,9 +999,13 @@ void json_pick(const struct json *j, int obj, const struct json_key *keys, int n
 {
 	const struct json_tok *t = json_tok_at(j, obj), *kt;
 	unsigned long long have = 1ull << ('\\' & 63); /* first-byte buckets of the keys, and escapes */
+	unsigned char k0[32];                         /* the keys' first bytes, for the common case */
 	for (int w = 0; w < nkeys; w++) {
+		unsigned char f = (unsigned char)keys[w].s[0]; /* an empty key: the NUL, as the empty raw key reads 0 */
 		out[w] = -1;
-		have |= 1ull << ((unsigned char)keys[w].s[0] & 63); /* an empty key: the NUL, as the empty raw key reads 0 */
+		have |= 1ull << (f & 63);
+		if (w < 32)
+			k0[w] = f;
 	}
 	if (!t || t->type != JSON_T_OBJECT)
 		return;
@@ -1012,10 +1016,16 @@ void json_pick(const struct json *j, int obj, const struct json_key *keys, int n
 		unsigned char c = rn ? (unsigned char)*r : 0;
 		if (!(have >> (c & 63) & 1))
 			continue; /* no key starts so: most members, one test */
-		for (int w = 0; w < nkeys; w++)
+		if (c != '\\' && nkeys <= 32) {
+			for (int w = 0; w < nkeys; w++)
+				if (k0[w] == c && key_isn(r, rn, keys[w].s, keys[w].n, !keys[w].bs))
+					out[w] = k + 1; /* a later duplicate wins, as json_get */
+			continue;
+		}
+		for (int w = 0; w < nkeys; w++) /* an escaped key may be any of them */
 			if (((unsigned char)keys[w].s[0] == c || c == '\\') &&
 			    key_isn(r, rn, keys[w].s, keys[w].n, !keys[w].bs))
-				out[w] = k + 1; /* a later duplicate wins, as json_get */
+				out[w] = k + 1;
 	}
 }
 
