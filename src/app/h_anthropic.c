@@ -16,8 +16,10 @@
 #include "xl_anth_oai.h"
 
 enum { MAX_MEMBERS = 256 };
-/* Room kept before a translated body for the upstream request head (px_start). */
-enum { HEAD_ROOM = 4096 };
+/* Room kept before a translated body for the upstream request head
+ * (px_start; an OpenAI request head is ~300-600 bytes, a bigger one is
+ * copied instead). */
+enum { HEAD_ROOM = 1024 };
 
 /* The requested model's config, or an answer already sent (NULL). */
 static const struct model *route(struct client *c, struct request *r, const struct json_member *mdl)

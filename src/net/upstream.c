@@ -397,6 +397,11 @@ static int read_some(struct upconn *u)
 		if (!u->got_bytes) {
 			u->got_bytes = 1;
 			u->t_first = loop_clock();
+			/* a request is resent only before any answer byte (a stale
+			 * pooled connection): sent whole, it is not needed for the
+			 * rest of a long stream */
+			if (u->st != U_SEND)
+				buf_free(&u->req);
 		}
 		if (!u->tls && (size_t)r < avail)
 			return 0;
