@@ -974,6 +974,7 @@ void px_start(struct client *c, struct request *r, const struct px_spec *s)
 	}
 	buf_init(&req, (size_t)r->cfg->max_body_size * 2 + (1 << 20));
 	int built = build_request(x, &req, s->own);
+	x->s.own = NULL; /* the caller's buffer: not to be used past this call */
 	buf_free(&ub);
 	x->s.body = STR_NULL;
 	if (built) {

@@ -23,6 +23,7 @@
 enum {
 	HEAD_MAX = 64 << 10,    /* request head cap: over it → 431 */
 	READ_CHUNK = 64 << 10,
+	BODY_PREALLOC_MAX = 1 << 20, /* a declared body up to this is given its room up front */
 	REFUSING_MAX = 256,     /* connections past the cap being told 503 */
 };
 
@@ -560,8 +561,10 @@ static void process(struct client *c)
 		}
 		c->st = C_BODY;
 		/* room for the whole declared body at once (growing by doubling
-		 * while it arrives copies it again at each step) */
-		if (c->fr.has_length && c->head_len + (size_t)c->fr.length > buf_len(&c->in))
+		 * while it arrives copies it again at each step); only up to
+		 * 1 MiB, as a declared length is a claim, not bytes received */
+		if (c->fr.has_length && c->head_len + (size_t)c->fr.length > buf_len(&c->in) &&
+		    c->fr.length <= BODY_PREALLOC_MAX)
 			buf_prealloc(&c->in, c->head_len + (size_t)c->fr.length - buf_len(&c->in));
 		c->chunk_off = c->head_len;
 		http_chunked_init(&c->ch);
