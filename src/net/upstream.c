@@ -402,6 +402,11 @@ static int read_some(struct upconn *u)
 			 * rest of a long stream */
 			if (u->st != U_SEND)
 				buf_free(&u->req);
+			/* the answer's first bytes are handled before anything more
+			 * is read: a stream's first event goes out without waiting
+			 * for the reads of the rest (those follow this round) */
+			loop_defer(kick, u);
+			return 0;
 		}
 		if (!u->tls && (size_t)r < avail)
 			return 0;
