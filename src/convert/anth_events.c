@@ -6,10 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "json.h"
 
 enum {
@@ -959,13 +955,6 @@ static void put_qstr(struct buf *b, struct str s, int plain)
 	b->len += s.n + 2;
 }
 
-/* put_qstr for a short string not known to be plain (an id, a name, a
- * stop word): checked here, as json_escape would, and copied when plain. */
-static void put_qstr_short(struct buf *b, struct str s)
-{
-	put_qstr(b, s, s.n <= 256 && json_plain_ascii(s.p, s.n));
-}
-
 /* A delta with a one-digit index and plain text (the usual chunk of an
  * OpenAI upstream): every piece written after one room check. */
 static int enc_delta_plain(struct buf *b, const struct hub_ev *ev)
@@ -1155,7 +1144,7 @@ static int agg_close_block(struct anth_agg *a)
 		a->text_at = 0;
 		if (a->kind == HUB_B_THINKING) {
 			put_raw(c, "\",\"signature\":");
-			put_qstr_short(c, buf_str(&a->sig));
+			put_qstr(c, buf_str(&a->sig), 0);
 			buf_putc(c, '}');
 		} else {
 			put_raw(c, "\"}");
@@ -1185,15 +1174,15 @@ static int agg_close_block(struct anth_agg *a)
 	case HUB_B_THINKING:
 		put_qstr(c, in, a->text_plain);
 		put_raw(c, ",\"signature\":");
-		put_qstr_short(c, buf_str(&a->sig));
+		put_qstr(c, buf_str(&a->sig), 0);
 		break;
 	case HUB_B_REDACTED_THINKING:
 		put_qstr(c, in, 0);
 		break;
 	case HUB_B_TOOL_USE:
-		put_qstr_short(c, buf_str(&a->tool_id));
+		put_qstr(c, buf_str(&a->tool_id), 0);
 		put_raw(c, ",\"name\":");
-		put_qstr_short(c, buf_str(&a->tool_name));
+		put_qstr(c, buf_str(&a->tool_name), 0);
 		put_raw(c, ",\"input\":");
 		if (in.n)
 			buf_append(c, in.p, in.n);
@@ -1283,9 +1272,9 @@ static int agg_start(struct anth_agg *a, const struct hub_ev *ev)
 		return agg_too_big(a);
 	a->head_held = ev->id.n + ev->model.n;
 	put_raw(c, "{\"id\":");
-	put_qstr_short(c, ev->id);
+	put_qstr(c, ev->id, 0);
 	put_raw(c, ",\"type\":\"message\",\"role\":\"assistant\",\"model\":");
-	put_qstr_short(c, ev->model);
+	put_qstr(c, ev->model, 0);
 	put_raw(c, ",\"content\":");
 	a->head = buf_len(c);
 	if (buf_putc(c, '['))
@@ -1419,7 +1408,7 @@ static void put_count_raw(struct buf *b, const char *key, size_t keylen, long lo
 static void put_qstr_or_null(struct buf *b, int have, struct str s)
 {
 	if (have)
-		put_qstr_short(b, s);
+		put_qstr(b, s, 0);
 	else
 		put_raw(b, "null");
 }

@@ -2,14 +2,9 @@
 #include "oai_events.h"
 
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "json.h"
 #include "sse.h"
@@ -592,25 +587,9 @@ static int text_tok(struct oai_dec *d, struct out *o, const struct json *j, int 
 	return on_text(d, o, kind, s, plain);
 }
 
-/* A token count: a non-negative integer, read here when its raw bytes
- * are a few digits (the usual count), else by json_int; -1 when token i
- * is none. */
+/* A token count: a non-negative integer; -1 when token i is none. */
 static int count_of(const struct json *j, int i, long long *v)
 {
-	struct str r;
-	if (i < 0)
-		return -1;
-	r = json_raw(j, i);
-	if (r.n && r.n <= 18 && !json_is_str(j, i)) {
-		long long x = 0;
-		size_t k = 0;
-		for (; k < r.n && r.p[k] >= '0' && r.p[k] <= '9'; k++)
-			x = x * 10 + (r.p[k] - '0');
-		if (k == r.n) {
-			*v = x;
-			return 0;
-		}
-	}
 	return json_int(j, i, v) == 0 && *v >= 0 ? 0 : -1;
 }
 
@@ -720,13 +699,10 @@ enum { D_REASONING_CONTENT, D_REASONING, D_CONTENT, D_REFUSAL, D_TOOL_CALLS, D_N
 static const struct json_key delta_keys[] = { JSON_KEY("reasoning_content"), JSON_KEY("reasoning"), JSON_KEY("content"),
 	                                 JSON_KEY("refusal"), JSON_KEY("tool_calls") };
 
-/* Is token i the number 0? The usual choice index, checked without json_int. */
+/* Is token i the number 0 (the choice index a proxy relays)? */
 static int is_zero(const struct json *j, int i)
 {
 	long long v;
-	struct str r = json_raw(j, i);
-	if (r.n == 1 && r.p[0] == '0')
-		return !json_is_str(j, i);
 	return json_int(j, i, &v) == 0 && v == 0;
 }
 

@@ -119,8 +119,7 @@ static int xl_nonnull(const struct json *j, int v)
 /* xl_get(j, 0, xl_top_keys[k]), from the one-pass pick. */
 static int xl_top(const struct xl *x, enum xl_top k)
 {
-	int v = x->top[k];
-	return v >= 0 && json_is_null(x->j, v) ? -1 : v;
+	return xl_nonnull(x->j, x->top[k]);
 }
 
 static int xl_has_bs(struct str s)
@@ -135,24 +134,8 @@ static int xl_str_starts(struct xl *x, int t, const char *p)
 	return json_raw_starts(json_raw(x->j, t), p);
 }
 
-/* raw is the literal lit, byte for byte (lit's length a constant) */
-#define XL_IS(raw, lit) ((raw).n == sizeof(lit) - 1 && memcmp((raw).p, lit, sizeof(lit) - 1) == 0)
-
 static enum xl_blk xl_kind(const struct json *j, int t)
 {
-	struct str r = json_raw(j, t);
-	/* the block types as written (no escapes), told apart without a call
-	 * per candidate; an escaped spelling takes the decoding compares */
-	if (json_is_str(j, t) && r.n && r.p[0] == 't') {
-		if (XL_IS(r, "text"))
-			return XL_B_TEXT;
-		if (XL_IS(r, "tool_use"))
-			return XL_B_TOOL_USE;
-		if (XL_IS(r, "tool_result"))
-			return XL_B_TOOL_RESULT;
-		if (XL_IS(r, "thinking"))
-			return XL_B_THINKING;
-	}
 	if (json_str_eq(j, t, "text"))
 		return XL_B_TEXT;
 	if (json_str_eq(j, t, "image"))

@@ -127,7 +127,7 @@ void buf_copy(char *d, const void *src, size_t n)
 	const char *s = src;
 	if (n > 4096) {
 		memcpy(d, s, n);
-	} else if (n > 32) {
+	} else if (n >= 16) {
 		struct { char c[16]; } v;
 		for (size_t i = 0; i + 16 < n; i += 16) {
 			memcpy(&v, s + i, 16);
@@ -135,12 +135,6 @@ void buf_copy(char *d, const void *src, size_t n)
 		}
 		memcpy(&v, s + n - 16, 16); /* the tail, overlapping */
 		memcpy(d + n - 16, &v, 16);
-	} else if (n >= 16) {
-		struct { char c[16]; } a, z;
-		memcpy(&a, s, 16);
-		memcpy(&z, s + n - 16, 16);
-		memcpy(d, &a, 16);
-		memcpy(d + n - 16, &z, 16);
 	} else if (n >= 8) {
 		uint64_t a, z;
 		memcpy(&a, s, 8);

@@ -36,9 +36,6 @@ int buf_reserve(struct buf *b, size_t add) WUR;
 void buf_prealloc(struct buf *b, size_t add);
 int buf_append_slow(struct buf *b, const void *p, size_t n);
 /* memcpy for the short pieces a writer appends (keys, punctuation, ids):
- * overlapping word moves inline; libc's memcpy costs a call and, in musl,
- * byte moves around a rep movsq. */
-/* memcpy for the short pieces a writer appends (keys, punctuation, ids):
  * overlapping word moves; musl's memcpy moves bytes around a rep movsq,
  * slow to start for a few bytes. */
 void buf_copy(char *d, const void *src, size_t n);

@@ -345,10 +345,7 @@ static int scan_string(const char *s, size_t n, size_t *pos)
 				*pos = i + 1;
 				return 0;
 			}
-			if (s[i] != '\\' || i + 1 >= n)
-				break;
-			char e = s[i + 1];
-			if (!(e == 'n' || e == '"' || e == '\\' || e == 't' || e == 'r' || e == '/' || e == 'b' || e == 'f'))
+			if (s[i] != '\\' || i + 1 >= n || esc_len[(unsigned char)s[i + 1]] != 2)
 				break;
 			i += 2;
 		}
@@ -437,10 +434,14 @@ bad:
 	return -1;
 }
 
-static int scan_literal(const char *s, size_t n, size_t *pos, const char *lit, size_t ln)
+static inline int scan_literal(const char *s, size_t n, size_t *pos, const char *lit, size_t ln)
 {
 	size_t i = *pos;
-	for (size_t k = 0; k < ln; k++)
+	if (n - i >= ln && memcmp(s + i, lit, ln) == 0) { /* one compare: ln is a constant */
+		*pos = i + ln;
+		return 0;
+	}
+	for (size_t k = 0; k < ln; k++) /* where a bad one fails */
 		if (i + k >= n || s[i + k] != lit[k]) {
 			*pos = i + k;
 			return -1;
@@ -577,21 +578,15 @@ value: /* a value starts at s[i]; whitespace skipped */
 			goto key;
 		goto value;
 	case 't':
-		if (n - i >= 4 && memcmp(s + i, "true", 4) == 0)
-			i += 4; /* one word compare; scan_literal finds where a bad one fails */
-		else if (scan_literal(s, n, &i, "true", 4))
+		if (scan_literal(s, n, &i, "true", 4))
 			goto bad;
 		break;
 	case 'f':
-		if (n - i >= 5 && memcmp(s + i, "false", 5) == 0)
-			i += 5;
-		else if (scan_literal(s, n, &i, "false", 5))
+		if (scan_literal(s, n, &i, "false", 5))
 			goto bad;
 		break;
 	case 'n':
-		if (n - i >= 4 && memcmp(s + i, "null", 4) == 0)
-			i += 4;
-		else if (scan_literal(s, n, &i, "null", 4))
+		if (scan_literal(s, n, &i, "null", 4))
 			goto bad;
 		break;
 	default: {
@@ -778,113 +773,6 @@ int json_key_eq(struct str raw, const char *key)
 	return k == klen;
 }
 
-/* see json.h */
-/* Whether the raw key decodes to key (kn bytes): decoding only shortens, so
- * one as long must match byte for byte, without an escape; a longer one
- * must start as key does or with an escape. */
-static inline int member_is(struct str raw, const char *key, size_t kn)
-{
-	if (raw.n == kn)
-		return (!kn || memcmp(raw.p, key, kn) == 0) && !memchr(raw.p, '\\', kn);
-	return raw.n > kn && (raw.p[0] == key[0] || raw.p[0] == '\\') && json_key_eq(raw, key);
-}
-
-const struct json_member *json_member_find(const struct json_member *m, size_t n,
-                                           const char *key)
-{
-	size_t kn = strlen(key);
-	for (size_t i = n; i-- > 0;)
-		if (member_is(m[i].key, key, kn))
-			return &m[i];
-	return NULL;
-}
-
-/* see json.h */
-size_t json_member_count(const struct json_member *m, size_t n, const char *key)
-{
-	size_t c = 0, kn = strlen(key);
-	for (size_t i = 0; i < n; i++)
-		c += member_is(m[i].key, key, kn);
-	return c;
-}
-
-/* ---- 2. jsmn tokens ----------------------------------------------------------------- */
-
-/* see json.h */
-int json_parse(struct json *j, const char *js, size_t len)
-{
-	struct scan sc = { NULL, 0, 0, 0, NULL, 0 };
-
-	j->js = js;
-	j->len = len;
-	j->t = NULL;
-	j->n = 0;
-	j->cap = 0;
-	/* Token offsets are int, as in jsmn. */
-	if ((!js && len) || len > INT_MAX)
-		return -1;
-	/* One pass validates (strictly: jsmn's strict mode lets through missing
-	 * commas and colons, bad numbers and bad UTF-8) and writes the tokens
-	 * in jsmn's layout, each token's parent slot holding the index past its
-	 * subtree. tests/test_json.c and the JSON fuzzer check the tokens
-	 * against jsmn_parse's on valid documents. The first guess of one
-	 * token per 8 bytes fits typical documents in one block; it stops at
-	 * the largest cached block, so a huge body of few tokens (one long
-	 * string) does not reserve tokens for every 8 of its bytes. */
-	sc.tbytes = blk_round(len / 8 + 16 < TOK_FIRST_MAX ? (len / 8 + 16) * sizeof(jsmntok_t)
-	                                                   : TOK_FIRST_MAX * sizeof(jsmntok_t));
-	sc.t = blk_alloc(sc.tbytes);
-	if (!sc.t)
-		return -1;
-	if (scan_doc_tokens(js, len, SCAN_CONTAINER, &sc, NULL) || sc.ntok > JSON_MAX_TOKENS) {
-		blk_release(sc.t, sc.tbytes);
-		return -1;
-	}
-	j->t = (struct json_tok *)sc.t;
-	j->n = (int)sc.ntok;
-	j->cap = sc.tbytes;
-	return 0;
-}
-
-static const struct json_tok *tok(const struct json *j, int i);
-
-/* see json.h */
-int json_members(const struct json *j, struct json_member *out, size_t max, size_t *total)
-{
-	const struct json_tok *t = tok(j, 0);
-	size_t c = 0;
-	if (!t || t->type != JSMN_OBJECT)
-		return -1;
-	for (int k = 1, i = 0; i < t->size && k + 1 < j->n; i++, k = j->t[k + 1].next) {
-		if (c < max) {
-			const struct json_tok *kt = &j->t[k];
-			out[c].key = str_make(j->js + kt->start, (size_t)(kt->end - kt->start));
-			out[c].value = json_span(j, k + 1);
-			out[c].type = (enum json_vtype)json_type(j, k + 1);
-		}
-		c++;
-	}
-	if (total)
-		*total = c;
-	return (int)(c < max ? c : max);
-}
-
-/* see json.h */
-void json_free(struct json *j)
-{
-	blk_release(j->t, j->cap);
-	j->t = NULL;
-	j->n = 0;
-	j->cap = 0;
-}
-
-static const struct json_tok *tok(const struct json *j, int i)
-{
-	if (!j || !j->t || i < 0 || i >= j->n)
-		return NULL;
-	return &j->t[i];
-}
-
 /* Whether the raw key text (between its quotes) reads key. Compared in
  * place, as most keys differ in their first byte; an escape where the two
  * part ways takes the decoding path. */
@@ -931,11 +819,100 @@ static inline int bytes_eq(const char *a, const char *b, size_t n)
 /* key_is with the key's length known: decoding only shortens, so a raw key
  * as long as the key must match byte for byte, without escapes (certain when
  * the key is plain: it has no backslash). */
-static inline int key_isn(const char *r, size_t rn, const char *key, size_t kn, int plain)
+static inline __attribute__((always_inline)) int key_isn(const char *r, size_t rn, const char *key, size_t kn,
+                                                       int plain)
 {
 	if (rn == kn)
 		return bytes_eq(r, key, kn) && (plain || !json_has_bs(r, rn));
 	return rn > kn && key_is(r, rn, key);
+}
+
+/* see json.h */
+const struct json_member *json_member_find(const struct json_member *m, size_t n,
+                                           const char *key)
+{
+	size_t kn = strlen(key);
+	for (size_t i = n; i-- > 0;)
+		if (key_isn(m[i].key.p, m[i].key.n, key, kn, 0))
+			return &m[i];
+	return NULL;
+}
+
+/* see json.h */
+size_t json_member_count(const struct json_member *m, size_t n, const char *key)
+{
+	size_t c = 0, kn = strlen(key);
+	for (size_t i = 0; i < n; i++)
+		c += key_isn(m[i].key.p, m[i].key.n, key, kn, 0);
+	return c;
+}
+
+/* ---- 2. jsmn tokens ----------------------------------------------------------------- */
+
+/* see json.h */
+int json_parse(struct json *j, const char *js, size_t len)
+{
+	struct scan sc = { NULL, 0, 0, 0, NULL, 0 };
+
+	j->js = js;
+	j->len = len;
+	j->t = NULL;
+	j->n = 0;
+	j->cap = 0;
+	/* Token offsets are int, as in jsmn. */
+	if ((!js && len) || len > INT_MAX)
+		return -1;
+	/* One pass validates (strictly: jsmn's strict mode lets through missing
+	 * commas and colons, bad numbers and bad UTF-8) and writes the tokens
+	 * in jsmn's layout, each token's parent slot holding the index past its
+	 * subtree. tests/test_json.c and the JSON fuzzer check the tokens
+	 * against jsmn_parse's on valid documents. The first guess of one
+	 * token per 8 bytes fits typical documents in one block; it stops at
+	 * the largest cached block, so a huge body of few tokens (one long
+	 * string) does not reserve tokens for every 8 of its bytes. */
+	sc.tbytes = blk_round(len / 8 + 16 < TOK_FIRST_MAX ? (len / 8 + 16) * sizeof(jsmntok_t)
+	                                                   : TOK_FIRST_MAX * sizeof(jsmntok_t));
+	sc.t = blk_alloc(sc.tbytes);
+	if (!sc.t)
+		return -1;
+	if (scan_doc_tokens(js, len, SCAN_CONTAINER, &sc, NULL) || sc.ntok > JSON_MAX_TOKENS) {
+		blk_release(sc.t, sc.tbytes);
+		return -1;
+	}
+	j->t = (struct json_tok *)sc.t;
+	j->n = (int)sc.ntok;
+	j->cap = sc.tbytes;
+	return 0;
+}
+
+/* see json.h */
+int json_members(const struct json *j, struct json_member *out, size_t max, size_t *total)
+{
+	const struct json_tok *t = json_tok_at(j, 0);
+	size_t c = 0;
+	if (!t || t->type != JSMN_OBJECT)
+		return -1;
+	for (int k = 1, i = 0; i < t->size && k + 1 < j->n; i++, k = j->t[k + 1].next) {
+		if (c < max) {
+			const struct json_tok *kt = &j->t[k];
+			out[c].key = str_make(j->js + kt->start, (size_t)(kt->end - kt->start));
+			out[c].value = json_span(j, k + 1);
+			out[c].type = (enum json_vtype)json_type(j, k + 1);
+		}
+		c++;
+	}
+	if (total)
+		*total = c;
+	return (int)(c < max ? c : max);
+}
+
+/* see json.h */
+void json_free(struct json *j)
+{
+	blk_release(j->t, j->cap);
+	j->t = NULL;
+	j->n = 0;
+	j->cap = 0;
 }
 
 /* see json.h */
@@ -969,10 +946,7 @@ int json_str_eqn(const struct json *j, int i, const char *s, size_t m)
 		return 0;
 	r = j->js + t->start;
 	n = (size_t)(t->end - t->start);
-	/* decoding never lengthens a string, and shortens it at each escape */
-	if (n == m)
-		return bytes_eq(r, s, n) && !json_has_bs(r, n);
-	return n > m && (*r == *s || *r == '\\') && json_key_eq(str_make(r, n), s);
+	return key_isn(r, n, s, m, 0);
 }
 
 /* see json.h */
@@ -1043,7 +1017,7 @@ int json_at(const struct json *j, int arr, size_t idx)
 /* see json.h */
 struct str json_span(const struct json *j, int i)
 {
-	const struct json_tok *t = tok(j, i);
+	const struct json_tok *t = json_tok_at(j, i);
 	if (!t)
 		return STR_NULL;
 	if (t->type == JSMN_STRING)
@@ -1186,19 +1160,13 @@ int json_escape(struct buf *out, const char *s, size_t n)
 	if (!s)
 		s = "";
 	/* short plain strings (keys, ids, names): one pass, written in place */
-	if (n <= 64) {
-		i = plain_run(s, n);
-		while (i < n && is_plain(p[i]))
-			i++;
-		if (i == n && buf_reserve(out, n + 2) == 0) {
-			char *d = out->p + out->len;
-			d[0] = '"';
-			memcpy(d + 1, s, n);
-			d[n + 1] = '"';
-			out->len += n + 2;
-			return 0;
-		}
-		i = 0;
+	if (n <= 256 && json_plain_ascii(s, n) && buf_reserve(out, n + 2) == 0) {
+		char *d = out->p + out->len;
+		d[0] = '"';
+		buf_copy(d + 1, s, n);
+		d[n + 1] = '"';
+		out->len += n + 2;
+		return 0;
 	}
 	buf_putc(out, '"');
 	while (i < n) {
@@ -1344,40 +1312,47 @@ void jw_end_arr(struct jw *w)
 	jw_close(w, 0);
 }
 
+/* Before a key: 1 for an object's first member (no comma), 0 for the
+ * others, -1 (err set or already set) where no key may come. */
+static int jw_key_open(struct jw *w)
+{
+	unsigned long long bit = JW_BIT(w->depth);
+	int first;
+	if (w->err)
+		return -1;
+	if (w->depth == 0 || !(w->obj & bit) || w->key) {
+		w->err = JW_ERR_MISUSE;
+		return -1;
+	}
+	first = (w->first & bit) != 0;
+	w->first &= ~bit;
+	w->key = 1;
+	return first;
+}
+
 /* see json.h */
 void jw_keyn(struct jw *w, const char *k, size_t n)
 {
-	unsigned long long bit = JW_BIT(w->depth);
-	if (w->err)
-		return;
-	if (w->depth == 0 || !(w->obj & bit) || w->key || (!k && n)) {
-		w->err = JW_ERR_MISUSE;
+	int first;
+	if (!k && n) {
+		if (!w->err)
+			w->err = JW_ERR_MISUSE;
 		return;
 	}
-	if (!(w->first & bit))
+	if ((first = jw_key_open(w)) < 0)
+		return;
+	if (!first)
 		buf_putc(w->b, ',');
-	w->first &= ~bit;
 	json_escape(w->b, k, n);
 	buf_putc(w->b, ':');
-	w->key = 1;
 	jw_check(w);
 }
 
 /* see json.h */
 void jw_keyraw(struct jw *w, const char *cqk, size_t n)
 {
-	unsigned long long bit = JW_BIT(w->depth);
-	size_t first;
-	if (w->err)
-		return;
-	if (w->depth == 0 || !(w->obj & bit) || w->key) {
-		w->err = JW_ERR_MISUSE;
-		return;
-	}
-	first = (w->first & bit) != 0; /* no comma before an object's first key */
-	w->first &= ~bit;
-	w->key = 1;
-	if (buf_append(w->b, cqk + first, n - first))
+	int first = jw_key_open(w); /* 1: skip the comma cqk starts with */
+	if (first >= 0 && buf_append(w->b, cqk + first, n - (size_t)first))
 		w->err = w->b->err;
 }
 
