@@ -247,7 +247,12 @@ static int cmd_serve(const char *host, int port, int to_file)
 	char err[1024];
 	if (ensure_files())
 		return 1;
-	struct config *cfg = config_load(opt_config, opt_models, err, sizeof(err));
+	/* The socket listens as soon as the address is known: the kernel takes
+	 * connections into the backlog while the models are read and the rest
+	 * is set up, so a client polling for readiness is answered when start
+	 * is done instead of at its next try after. A broken models file still
+	 * ends the start (exit 1) before any request is read. */
+	struct config *cfg = config_load_settings(opt_config, err, sizeof(err));
 	if (!cfg) {
 		fprintf(stderr, "anthropic-proxy: %s\n", err);
 		return 1;
@@ -256,13 +261,18 @@ static int cmd_serve(const char *host, int port, int to_file)
 		snprintf(cfg->host, sizeof(cfg->host), "%s", host);
 	if (port)
 		cfg->port = port;
+	loop_init();
+	if (server_listen(cfg->host, cfg->port, err, sizeof(err)) ||
+	    config_load_models(cfg, opt_models, err, sizeof(err))) {
+		fprintf(stderr, "anthropic-proxy: %s\n", err);
+		return 1;
+	}
 	log_min_level = cfg->log_level;
 	log_open(NULL);
 	if (to_file && cfg->log_file_path && log_open(cfg->log_file_path)) {
 		fprintf(stderr, "anthropic-proxy: cannot open log file %s: %s\n", cfg->log_file_path, strerror(errno));
 		return 1;
 	}
-	loop_init();
 	stats_init();
 	raise_nofile();
 	if (load_trust(cfg, err, sizeof(err)) || dns_setup(cfg->dns_servers, cfg->ndns, err, sizeof(err))) {
@@ -274,12 +284,14 @@ static int cmd_serve(const char *host, int port, int to_file)
 		return 1;
 	}
 	server_set_config(cfg);
-	if (server_listen(cfg->host, cfg->port, err, sizeof(err))) {
-		fprintf(stderr, "anthropic-proxy: %s\n", err);
-		return 1;
+	char line[1200]; /* one write: stderr is unbuffered, fprintf makes two */
+	int ln = snprintf(line, sizeof(line), "anthropic-proxy %s listening on http://%s:%d (%zu models from %s)\n",
+	                  AP_VERSION, cfg->host, cfg->port, cfg->nmodels, cfg->models_path);
+	if (ln < 0 || ln >= (int)sizeof(line)) { /* a very long models path: cut, the line still ends */
+		ln = (int)sizeof(line) - 1;
+		line[ln - 1] = '\n';
 	}
-	fprintf(stderr, "anthropic-proxy %s listening on http://%s:%d (%zu models from %s)\n", AP_VERSION, cfg->host,
-	        cfg->port, cfg->nmodels, cfg->models_path);
+	(void)!write(2, line, (size_t)ln);
 	const char *rfd = getenv("AP_READY_FD");
 	if (rfd) {
 		/* started by "start": tell it we listen */

@@ -936,7 +936,8 @@ fail:
 }
 
 /* see config.h */
-struct config *config_load(const char *config_path, const char *models_path, char *err, size_t errlen)
+/* see config.h */
+struct config *config_load_settings(const char *config_path, char *err, size_t errlen)
 {
 	struct config *cfg = config_new_defaults();
 	char *text = NULL;
@@ -986,23 +987,46 @@ struct config *config_load(const char *config_path, const char *models_path, cha
 		free(cfg->ssl_cert_file);
 		cfg->ssl_cert_file = xstrdup(e);
 	}
+	return cfg;
+fail:
+	free(text);
+	config_unref(cfg);
+	return NULL;
+}
+
+/* see config.h */
+int config_load_models(struct config *cfg, const char *models_path, char *err, size_t errlen)
+{
+	const char *e;
+	char *text;
+	size_t len;
 	if (models_path)
 		cfg->models_path = xstrdup(models_path);
 	else if ((e = getenv("CUSTOM_MODELS_FILE")) && *e)
 		cfg->models_path = expand_home(e);
 	else
 		cfg->models_path = config_default_models();
+	if (!cfg->models_path) {
+		set_err(err, errlen, "out of memory");
+		return -1;
+	}
 	text = read_file(cfg->models_path, &len);
 	if (!text) {
 		set_err(err, errlen, "%s: %s", cfg->models_path, strerror(errno));
-		goto fail;
+		return -1;
 	}
-	if (config_parse_models(cfg, cfg->models_path, text, len, err, errlen))
-		goto fail;
+	int rc = config_parse_models(cfg, cfg->models_path, text, len, err, errlen);
 	free(text);
+	return rc;
+}
+
+/* see config.h */
+struct config *config_load(const char *config_path, const char *models_path, char *err, size_t errlen)
+{
+	struct config *cfg = config_load_settings(config_path, err, errlen);
+	if (cfg && config_load_models(cfg, models_path, err, errlen)) {
+		config_unref(cfg);
+		return NULL;
+	}
 	return cfg;
-fail:
-	free(text);
-	config_unref(cfg);
-	return NULL;
 }

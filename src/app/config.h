@@ -79,6 +79,11 @@ int config_init_files(const char *config_path, const char *models_path, int forc
  * overrides, and the models file (models_path, else CUSTOM_MODELS_FILE, else
  * the default). On error returns NULL with "file:line:col: message" in err. */
 struct config *config_load(const char *config_path, const char *models_path, char *err, size_t errlen);
+/* config_load in two steps, so that serve can listen before it reads the
+ * models: config.json and the env overrides (a config without models), then
+ * the models file into it (0, or -1 with the message in err). */
+struct config *config_load_settings(const char *config_path, char *err, size_t errlen);
+int config_load_models(struct config *cfg, const char *models_path, char *err, size_t errlen);
 
 /* Parse models.yaml text into cfg->models (used by config_load and tests). */
 int config_parse_models(struct config *cfg, const char *file, const char *text, size_t len,

@@ -69,10 +69,11 @@ static int npool, nactive;
 struct sess {
 	struct up_target t;
 	br_ssl_session_parameters p;
-	int valid;
+	unsigned gen; /* valid while it equals sess_gen */
 };
 static struct sess sessions[SESS_MAX];
 static int sess_next;
+static unsigned sess_gen = 1;
 
 static void up_step(struct upconn *u, short rev);
 static void start_connect(struct upconn *u);
@@ -89,7 +90,8 @@ void up_set_trust(const br_x509_trust_anchor *ta, size_t n)
 {
 	trust = ta;
 	ntrust = n;
-	memset(sessions, 0, sizeof(sessions)); /* new anchors: no resumption across them */
+	sess_gen++; /* new anchors: no resumption across them (the table itself is
+	             * not touched: 22 KB of page faults at every start) */
 }
 
 static int same_target(const struct up_target *a, const struct up_target *b)
@@ -100,7 +102,7 @@ static int same_target(const struct up_target *a, const struct up_target *b)
 static struct sess *sess_find(const struct up_target *t)
 {
 	for (int i = 0; i < SESS_MAX; i++)
-		if (sessions[i].valid && same_target(&sessions[i].t, t))
+		if (sessions[i].gen == sess_gen && same_target(&sessions[i].t, t))
 			return &sessions[i];
 	return NULL;
 }
@@ -114,7 +116,7 @@ static void sess_store(struct upconn *u)
 	}
 	s->t = u->t;
 	tls_save_session(u->tls, &s->p);
-	s->valid = 1;
+	s->gen = sess_gen;
 }
 
 static void free_conn(void *arg)
