@@ -417,8 +417,12 @@ static void begin_stream(struct exchange *x)
 	if (x->began)
 		return;
 	x->began = 1;
-	char extra[1200];
-	snprintf(extra, sizeof(extra), "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n%s", x->fwd);
+	static const char sh[] = "Cache-Control: no-cache\r\nX-Accel-Buffering: no\r\n";
+	char extra[sizeof(sh) + sizeof(x->fwd)];
+	memcpy(extra, sh, sizeof(sh) - 1);
+	size_t fn = strnlen(x->fwd, sizeof(x->fwd) - 1);
+	memcpy(extra + sizeof(sh) - 1, x->fwd, fn);
+	extra[sizeof(sh) - 1 + fn] = 0; /* no snprintf: ~1.4k instructions before a stream's first event */
 	/* A Gemini client streaming without alt=sse gets a JSON array, as Google answers. */
 	int array = x->r->style == STYLE_GEMINI && !x->s.gem_sse;
 	client_stream_begin(x->c, 200, array ? "application/json; charset=UTF-8" : "text/event-stream; charset=utf-8",

@@ -21,6 +21,7 @@
 enum {
 	HEAD_MAX = 64 << 10,       /* response head cap */
 	READ_CHUNK = 32 << 10,     /* bytes read per call */
+	FIRST_READ = 4 << 10,      /* ... but the answer's first read (see read_some) */
 	POOL_IDLE_MS = 30000,      /* drop pooled connections idle this long */
 	POOL_MAX_PER_TARGET = 32,
 	POOL_MAX = 512,
@@ -372,6 +373,8 @@ static int read_some(struct upconn *u)
 			return -2;
 		if (avail > READ_CHUNK)
 			avail = READ_CHUNK;
+		if (!u->got_bytes && avail > FIRST_READ)
+			avail = FIRST_READ; /* the head and a stream's first events: out before the rest is copied in */
 		ssize_t r;
 		if (u->tls) {
 			if (!u->eof) {
@@ -621,6 +624,12 @@ static void up_step(struct upconn *u, short rev)
 				tls_pump(u->tls, u->w.fd);
 			u->st = U_HEAD;
 			u->w.deadline = loop_now() + u->to.first_byte;
+			if (!u->tls && !(rev & POLLIN)) {
+				/* The request just went out: its answer cannot be
+				 * here yet (a recv now is an EAGAIN per request). */
+				set_events(u);
+				return;
+			}
 		} else if (!(rev & POLLIN)) {
 			set_events(u);
 			return;
