@@ -560,13 +560,12 @@ static struct str scratch_span(const struct oai_dec *d, size_t off, size_t n)
  * without a backslash they are valid JSON string content as they stand
  * and an encoder need not escape them again. -1 on a bad escape or
  * overflow. */
-static int tok_text(struct oai_dec *d, const struct json *j, int i, struct str *out, int *plain)
+/* A string's raw body (between its quotes) as text: the span itself when it
+ * holds no escape (plain), else unescaped into scratch. */
+static int raw_text(struct oai_dec *d, struct str raw, struct str *out, int *plain)
 {
-	*out = STR_NULL;
+	*out = raw;
 	*plain = 0;
-	if (!json_is_str(j, i))
-		return 0;
-	*out = json_raw(j, i);
 	if (!json_has_bs(out->p, out->n)) {
 		*plain = 1;
 		return 0;
@@ -576,6 +575,15 @@ static int tok_text(struct oai_dec *d, const struct json *j, int i, struct str *
 		return -1;
 	*out = buf_str(&d->scratch);
 	return 0;
+}
+
+static int tok_text(struct oai_dec *d, const struct json *j, int i, struct str *out, int *plain)
+{
+	*out = STR_NULL;
+	*plain = 0;
+	if (!json_is_str(j, i))
+		return 0;
+	return raw_text(d, json_raw(j, i), out, plain);
 }
 
 static int text_tok(struct oai_dec *d, struct out *o, const struct json *j, int i, int kind)
@@ -755,6 +763,203 @@ static int chunk(struct oai_dec *d, struct out *o, const struct json *j)
 	return 0;
 }
 
+/* ---- the fast path: a text delta read without tokens ------------------------------- */
+
+/* Nearly every chunk of a stream is a text delta:
+ *   {"id":..,"object":..,"created":..,"model":..,"choices":[{"index":0,
+ *    "delta":{"content":".."},"logprobs":null,"finish_reason":null}]}
+ * This reads that shape in one validating pass (json_step_*: what
+ * json_parse would check, byte for byte) and makes the same call the full
+ * way makes for it (on_text). Anything else (or any doubt) is 0, "not
+ * handled", and the chunk goes the full way: a finish_reason, usage, an
+ * error, tool calls, reasoning, a refusal, content parts, a nested value
+ * where a scalar is expected, an escaped key, a second choice or a repeated
+ * member the full way reads, or any invalid JSON (the full way then reports
+ * it). 1 when handled, -1 on an error already reported. */
+int oai_dec_fast = 1;
+unsigned long oai_dec_fast_n;
+
+enum { FK_OTHER, FK_CHOICES, FK_USAGE, FK_ERROR, FK_INDEX, FK_DELTA, FK_FINISH, FK_CONTENT, FK_NULL_ONLY };
+
+static inline size_t fast_ws(const char *s, size_t n, size_t i)
+{
+	return i < n && (unsigned char)s[i] > ' ' ? i : json_step_ws(s, n, i);
+}
+
+/* A member's key and the ':' after it; *kind is what the key is to the fast
+ * path, *bit one bit per known key (repeats go the full way). */
+static int fast_key(const char *s, size_t n, size_t *pos, int *kind, unsigned *bit)
+{
+#define FK_IS(lit, k, b) (memcmp(p, lit, sizeof(lit) - 1) == 0 ? (*kind = (k), *bit = 1u << (b)) : 0)
+	size_t a;
+	const char *p;
+	int plain;
+	*pos = fast_ws(s, n, *pos);
+	a = *pos + 1;
+	if (json_step_str(s, n, pos, &plain))
+		return -1;
+	p = s + a;
+	size_t kn = *pos - 1 - a; /* the key's raw length */
+	for (size_t k = 0; !plain && k < kn; k++)
+		if (p[k] == '\\')
+			return -1; /* an escaped key: the full way compares it decoded */
+	*kind = FK_OTHER;
+	*bit = 0;
+	switch (kn) { /* lengths first, then one compare of a constant size */
+	case 5:
+		(void)(FK_IS("usage", FK_USAGE, 0) || FK_IS("error", FK_ERROR, 1) || FK_IS("index", FK_INDEX, 2) ||
+		       FK_IS("delta", FK_DELTA, 3));
+		break;
+	case 7:
+		(void)(FK_IS("choices", FK_CHOICES, 4) || FK_IS("content", FK_CONTENT, 5) ||
+		       FK_IS("refusal", FK_NULL_ONLY, 6));
+		break;
+	case 9: (void)FK_IS("reasoning", FK_NULL_ONLY, 7); break;
+	case 10: (void)FK_IS("tool_calls", FK_NULL_ONLY, 8); break;
+	case 13: (void)FK_IS("finish_reason", FK_FINISH, 9); break;
+	case 17: (void)FK_IS("reasoning_content", FK_NULL_ONLY, 10); break;
+	}
+#undef FK_IS
+	if (*pos >= n || s[*pos] != ':') { /* compact JSON: the colon at once */
+		*pos = json_step_ws(s, n, *pos);
+		if (*pos >= n || s[*pos] != ':')
+			return -1;
+	}
+	*pos = fast_ws(s, n, *pos + 1);
+	return *pos < n ? 0 : -1;
+}
+
+static int fast_null(const char *s, size_t n, size_t *pos)
+{
+	if (n - *pos < 4 || memcmp(s + *pos, "null", 4) != 0)
+		return -1;
+	*pos += 4;
+	return 0;
+}
+
+/* After a member: ',' (1: another follows), the closing byte (0), else -1. */
+static inline int fast_next(const char *s, size_t n, size_t *pos, char close)
+{
+	size_t i = fast_ws(s, n, *pos);
+	if (i < n && (s[i] == ',' || s[i] == close)) {
+		*pos = i + 1;
+		return s[i] == ',';
+	}
+	return -1;
+}
+
+/* {"content": string or null, reasoning / refusal / tool_calls: null,
+ * others (role...): a scalar}; *pos is at its '{'. */
+static int fast_delta(const char *s, size_t n, size_t *pos, struct str *text)
+{
+	unsigned seen = 0, bit;
+	int kind, r;
+	size_t i = fast_ws(s, n, *pos + 1);
+	if (i < n && s[i] == '}') {
+		*pos = i + 1;
+		return 0;
+	}
+	(*pos)++;
+	do {
+		if (fast_key(s, n, pos, &kind, &bit) || (seen & bit))
+			return -1;
+		seen |= bit;
+		if (kind == FK_CONTENT && s[*pos] == '"') {
+			size_t a = *pos + 1;
+			int plain;
+			if (json_step_str(s, n, pos, &plain))
+				return -1;
+			*text = (struct str){ s + a, *pos - 1 - a };
+		} else if (kind == FK_CONTENT || kind == FK_NULL_ONLY) {
+			if (fast_null(s, n, pos))
+				return -1;
+		} else if (json_step_scalar(s, n, pos)) {
+			return -1;
+		}
+	} while ((r = fast_next(s, n, pos, '}')) == 1);
+	return r;
+}
+
+/* [{"index": 0, "delta": {..}, "finish_reason": null, others: a scalar}];
+ * *pos is at its '['. One choice only. */
+static int fast_choices(const char *s, size_t n, size_t *pos, struct str *text)
+{
+	unsigned seen = 0, bit;
+	int kind, r;
+	*pos = fast_ws(s, n, *pos + 1);
+	if (*pos >= n || s[*pos] != '{')
+		return -1;
+	(*pos)++;
+	do {
+		if (fast_key(s, n, pos, &kind, &bit) || (seen & bit))
+			return -1;
+		seen |= bit;
+		if (kind == FK_INDEX) {
+			/* written "0" (the full way takes index 0 or none) */
+			if (n - *pos < 2 || s[*pos] != '0' || s[*pos + 1] == '.' || (s[*pos + 1] | 0x20) == 'e')
+				return -1;
+			(*pos)++;
+		} else if (kind == FK_DELTA) {
+			if (s[*pos] != '{' || fast_delta(s, n, pos, text))
+				return -1;
+		} else if (kind == FK_FINISH) {
+			if (fast_null(s, n, pos))
+				return -1;
+		} else if (json_step_scalar(s, n, pos)) {
+			return -1;
+		}
+	} while ((r = fast_next(s, n, pos, '}')) == 1);
+	if (r < 0)
+		return -1;
+	*pos = fast_ws(s, n, *pos);
+	if (*pos >= n || s[*pos] != ']')
+		return -1; /* a second choice: the full way */
+	(*pos)++;
+	return 0;
+}
+
+static int fast_chunk(struct oai_dec *d, struct out *o, struct str data)
+{
+	const char *s = data.p;
+	size_t n = data.n, pos;
+	unsigned seen = 0, bit;
+	struct str text = STR_NULL, t;
+	int kind, r, plain;
+	if (!d->started || n > (1u << 20)) /* far below JSON_MAX_TOKENS' reach (2+ bytes a token) */
+		return 0;
+	pos = fast_ws(s, n, 0);
+	if (pos >= n || s[pos] != '{')
+		return 0;
+	pos++;
+	do {
+		if (fast_key(s, n, &pos, &kind, &bit))
+			return 0;
+		if (kind == FK_CHOICES || kind == FK_USAGE || kind == FK_ERROR) {
+			if (seen & bit)
+				return 0;
+			seen |= bit;
+		}
+		if (kind == FK_CHOICES) {
+			if (s[pos] != '[' || fast_choices(s, n, &pos, &text))
+				return 0;
+		} else if (kind == FK_USAGE || kind == FK_ERROR) {
+			if (fast_null(s, n, &pos))
+				return 0;
+		} else if (json_step_scalar(s, n, &pos)) {
+			return 0;
+		}
+	} while ((r = fast_next(s, n, &pos, '}')) == 1);
+	if (r < 0 || fast_ws(s, n, pos) != n)
+		return 0;
+	/* valid JSON of this shape: what chunk() does with it */
+	oai_dec_fast_n++;
+	if (!text.p)
+		return 1;
+	if (raw_text(d, text, &t, &plain))
+		return bad(d, o, "a string is too long or badly escaped");
+	return on_text(d, o, OPEN_TEXT, t, plain) ? -1 : 1;
+}
+
 /* ---- decoder: API ------------------------------------------------------------------ */
 
 /* see oai_events.h */
@@ -801,12 +1006,17 @@ int oai_dec_data(struct oai_dec *d, struct str data, hub_sink *sink, void *ctx, 
 	}
 	if (blank(data))
 		return 0;
-	if (json_parse(&j, data.p, data.n) || !json_is_obj(&j, 0)) {
+	r = oai_dec_fast ? fast_chunk(d, &o, data) : 0;
+	if (r == 0) {
+		if (json_parse(&j, data.p, data.n) || !json_is_obj(&j, 0)) {
+			json_free(&j);
+			return bad(d, &o, "a chunk is not a JSON object");
+		}
+		r = chunk(d, &o, &j);
 		json_free(&j);
-		return bad(d, &o, "a chunk is not a JSON object");
+	} else if (r > 0) {
+		r = 0;
 	}
-	r = chunk(d, &o, &j);
-	json_free(&j);
 	/* scratch is reset before each use; only a large one is given back */
 	if (d->scratch.cap > SCRATCH_KEEP) {
 		buf_reset(&d->scratch);

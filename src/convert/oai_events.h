@@ -109,6 +109,10 @@ struct oai_dec {
 /* model: the model id to report to the client (the client's own id, not the
  * upstream's). The span is kept, not copied. */
 void oai_dec_init(struct oai_dec *d, struct str model);
+/* 1 (the default): a chunk that is a plain text delta is read without
+ * tokens (oai_events.c, "the fast path"); tests set 0 to compare. */
+extern int oai_dec_fast;
+extern unsigned long oai_dec_fast_n; /* chunks it has read (for tests) */
 void oai_dec_free(struct oai_dec *d);
 
 /* Feed the data payload of one SSE event (a chunk JSON, or "[DONE]"; empty

@@ -1134,6 +1134,36 @@ int json_plain_ascii(const char *s, size_t n)
 }
 
 /* see json.h */
+size_t json_step_ws(const char *s, size_t n, size_t i)
+{
+	return skip_ws(s, n, i);
+}
+
+/* see json.h */
+int json_step_str(const char *s, size_t n, size_t *pos, int *plain)
+{
+	if (*pos >= n || s[*pos] != '"')
+		return -1;
+	*plain = short_string(s, n, pos);
+	return *plain ? 0 : scan_string(s, n, pos);
+}
+
+/* see json.h */
+int json_step_scalar(const char *s, size_t n, size_t *pos)
+{
+	if (*pos >= n)
+		return -1;
+	int plain;
+	switch (s[*pos]) {
+	case '"': return json_step_str(s, n, pos, &plain);
+	case 't': return scan_literal(s, n, pos, "true", 4);
+	case 'f': return scan_literal(s, n, pos, "false", 5);
+	case 'n': return scan_literal(s, n, pos, "null", 4);
+	default: return s[*pos] == '-' || is_digit(s[*pos]) ? scan_number(s, n, pos) : -1;
+	}
+}
+
+/* see json.h */
 int json_has_bs(const char *s, size_t n)
 {
 	size_t i = 0;

@@ -250,6 +250,19 @@ int json_plain_ascii(const char *s, size_t n);
 /* Whether s[0..n) holds a backslash (a raw string body with an escape). */
 int json_has_bs(const char *s, size_t n);
 
+/* Validating steps over JSON text without tokens, for a decoder's fast path
+ * over one known shape (the caller checks the structure between them):
+ * each checks exactly what json_parse checks of that piece (escapes, UTF-8,
+ * the number grammar). They return 0 with *pos just past the piece, or -1.
+ * json_step_ws: the index of the first non-whitespace byte from i.
+ * json_step_str: a string at *pos (its opening quote); *plain 1 when its
+ * body is printable ASCII without quote or backslash (0: it may hold any).
+ * json_step_scalar: a string, number, true, false or null at *pos; -1 for
+ * an object or array as for anything invalid. */
+size_t json_step_ws(const char *s, size_t n, size_t i);
+int json_step_str(const char *s, size_t n, size_t *pos, int *plain);
+int json_step_scalar(const char *s, size_t n, size_t *pos);
+
 /* ---- 4. writer -------------------------------------------------------------------
  * jw_obj / jw_key / value ... / jw_end_obj; commas are automatic. Misuse
  * (a value in an object without a key, a key outside an object, a mismatched

@@ -3,11 +3,11 @@
  * The input is taken twice:
  *   1. as an upstream SSE stream: sse_feed -> oai_dec_data (oai_dec_abort
  *      after a -1) -> oai_dec_end, fed whole and again in input-derived
- *      pieces;
+ *      pieces, and whole once more with the decoder's fast path off;
  *   2. as a whole chat.completion body: oai_msg_events.
  * Every event goes through the hub grammar check (tests/grammar.h), then to
  * an oai_enc and an oai_agg. abort()s when the grammar rejects an event,
- * when a stream does not end with MESSAGE_STOP or ERROR, when the two
+ * when a stream does not end with MESSAGE_STOP or ERROR, when the
  * feedings differ, when an encoder chunk is not JSON (or [DONE]), or when
  * the aggregated body is not JSON. */
 #include "oai_events.h"
@@ -160,6 +160,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&b, (size_t)1 << 28);
 	run_stream(data, size, NULL, 0, &a);
 	run_stream(data, size, sizes, sizeof(sizes), &b);
+	if (buf_len(&a) != buf_len(&b) || (buf_len(&a) && memcmp(buf_data(&a), buf_data(&b), buf_len(&a))))
+		abort();
+	/* the decoder's fast path (text deltas read without tokens) against the full way */
+	buf_free(&b);
+	buf_init(&b, (size_t)1 << 28);
+	oai_dec_fast = 0;
+	run_stream(data, size, NULL, 0, &b);
+	oai_dec_fast = 1;
 	if (buf_len(&a) != buf_len(&b) || (buf_len(&a) && memcmp(buf_data(&a), buf_data(&b), buf_len(&a))))
 		abort();
 	buf_free(&a);
