@@ -50,8 +50,8 @@ Scenarios (--only takes these names; the order of a run is fixed)
           --duration s: req/s, p50 and p99 from wrk's latency distribution,
           server CPU per request.
   large   the ~100 KB request at c=8, the same figures.
-  stream  one 200-chunk stream at a time, 200 of them (sseclient -c1 -n200
-          -k): ttfb p50, first event p50/p99, total p50, CPU per stream.
+  stream  one 200-chunk stream at a time, 1000 of them per rep (sseclient
+          -c1 -n1000 -k): ttfb p50, first event p50/p99, total p50, CPU per stream.
   paced   the same 200-chunk stream with the mock pacing events 1 ms apart,
           as a model streams (10 streams; 3 with --quick): every event is
           its own read and write on every path. First event, total, CPU per
