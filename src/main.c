@@ -247,11 +247,12 @@ static int cmd_serve(const char *host, int port, int to_file)
 	char err[1024];
 	if (ensure_files())
 		return 1;
-	/* The socket listens as soon as the address is known: the kernel takes
-	 * connections into the backlog while the models are read and the rest
-	 * is set up, so a client polling for readiness is answered when start
-	 * is done instead of at its next try after. A broken models file still
-	 * ends the start (exit 1) before any request is read. */
+	/* Everything that reads config.json's settings and can fail (the log
+	 * file, a CA bundle, DNS servers) comes first; then the socket listens,
+	 * and the models are read while the kernel already takes connections
+	 * into the backlog, so a client polling for readiness is answered when
+	 * the start is done instead of at its next try after. A broken models
+	 * file still ends the start (exit 1) before any request is read. */
 	struct config *cfg = config_load_settings(opt_config, err, sizeof(err));
 	if (!cfg) {
 		fprintf(stderr, "anthropic-proxy: %s\n", err);
@@ -261,24 +262,24 @@ static int cmd_serve(const char *host, int port, int to_file)
 		snprintf(cfg->host, sizeof(cfg->host), "%s", host);
 	if (port)
 		cfg->port = port;
-	loop_init();
-	if (server_listen(cfg->host, cfg->port, err, sizeof(err)) ||
-	    config_load_models(cfg, opt_models, err, sizeof(err))) {
-		fprintf(stderr, "anthropic-proxy: %s\n", err);
-		return 1;
-	}
 	log_min_level = cfg->log_level;
 	log_open(NULL);
 	if (to_file && cfg->log_file_path && log_open(cfg->log_file_path)) {
 		fprintf(stderr, "anthropic-proxy: cannot open log file %s: %s\n", cfg->log_file_path, strerror(errno));
 		return 1;
 	}
-	stats_init();
-	raise_nofile();
 	if (load_trust(cfg, err, sizeof(err)) || dns_setup(cfg->dns_servers, cfg->ndns, err, sizeof(err))) {
 		fprintf(stderr, "anthropic-proxy: %s\n", err);
 		return 1;
 	}
+	loop_init();
+	if (server_listen(cfg->host, cfg->port, err, sizeof(err)) ||
+	    config_load_models(cfg, opt_models, err, sizeof(err))) {
+		fprintf(stderr, "anthropic-proxy: %s\n", err);
+		return 1;
+	}
+	stats_init();
+	raise_nofile();
 	if (setup_signals()) {
 		fprintf(stderr, "anthropic-proxy: cannot set up signal handling: %s\n", strerror(errno));
 		return 1;
