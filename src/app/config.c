@@ -936,7 +936,6 @@ fail:
 }
 
 /* see config.h */
-/* see config.h */
 struct config *config_load_settings(const char *config_path, char *err, size_t errlen)
 {
 	struct config *cfg = config_new_defaults();

@@ -932,13 +932,9 @@ static int fast_chunk(struct oai_dec *d, struct out *o, struct str data)
 		return 0;
 	pos++;
 	do {
-		if (fast_key(s, n, &pos, &kind, &bit))
+		if (fast_key(s, n, &pos, &kind, &bit) || (seen & bit))
 			return 0;
-		if (kind == FK_CHOICES || kind == FK_USAGE || kind == FK_ERROR) {
-			if (seen & bit)
-				return 0;
-			seen |= bit;
-		}
+		seen |= bit;
 		if (kind == FK_CHOICES) {
 			if (s[pos] != '[' || fast_choices(s, n, &pos, &text))
 				return 0;
