@@ -788,7 +788,8 @@ static inline size_t fast_ws(const char *s, size_t n, size_t i)
 
 /* A member's key and the ':' after it; *kind is what the key is to the fast
  * path, *bit one bit per known key (repeats go the full way). */
-static int fast_key(const char *s, size_t n, size_t *pos, int *kind, unsigned *bit)
+static inline __attribute__((always_inline)) int fast_key(const char *s, size_t n, size_t *pos, int *kind,
+                                                         unsigned *bit)
 {
 #define FK_IS(lit, k, b) (memcmp(p, lit, sizeof(lit) - 1) == 0 ? (*kind = (k), *bit = 1u << (b)) : 0)
 	size_t a;

@@ -191,18 +191,6 @@ static inline int is_plain(unsigned char c)
 	return c >= 0x20 && c != '"' && c != '\\' && c < 0x80;
 }
 
-#if defined(__SSE2__)
-/* A bit per byte of s[0..16) that is not is_plain (signed compare: bytes
- * 0x80 and up are negative, so "below 0x20" catches them too). */
-static inline unsigned special16(const char *s)
-{
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-	__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-	                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-	                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-	return (unsigned)_mm_movemask_epi8(m);
-}
-#endif
 
 /* Nonzero when one of the 8 bytes in v is below 0x20, a quote, a backslash
  * or 0x80 and above (the classic has-zero / has-less word tricks: exact about
@@ -222,7 +210,7 @@ static inline size_t plain_run(const char *s, size_t n)
 	size_t i = 0;
 #if defined(__SSE2__)
 	while (n - i >= 16) {
-		unsigned mask = special16(s + i);
+		unsigned mask = json_special16(s + i);
 		if (mask)
 			return i + (size_t)__builtin_ctz(mask);
 		i += 16;
@@ -238,52 +226,14 @@ static inline size_t plain_run(const char *s, size_t n)
 	return i;
 }
 
-/* Keys and most values are short plain strings: when the closing quote is
- * the first special byte of the 16 after the opening one, step past it here
- * (1) without the call; else 0 and scan_string does the work. */
-static inline int short_string(const char *s, size_t n, size_t *pos)
-{
-#if defined(__SSE2__)
-	size_t i = *pos + 1;
-	if (n - i >= 32) {
-		/* up to 32 bytes: ids and most keys and short values */
-		unsigned mask = special16(s + i);
-		if (!mask) {
-			i += 16;
-			mask = special16(s + i);
-		}
-		if (mask) {
-			size_t k = i + (size_t)__builtin_ctz(mask);
-			if (s[k] == '"') {
-				*pos = k + 1;
-				return 1;
-			}
-		}
-	} else if (n - i >= 16) {
-		unsigned mask = special16(s + i);
-		if (mask) {
-			size_t k = i + (size_t)__builtin_ctz(mask);
-			if (s[k] == '"') {
-				*pos = k + 1;
-				return 1;
-			}
-		}
-	}
-#else
-	(void)s, (void)n, (void)pos;
-#endif
-	return 0;
-}
-
 /* Bytes an escape starting "\\e" spans, by e: 2 for the one-letter
  * escapes, 6 for \\uXXXX (the hex digits checked apart), 0 for none. */
 static const unsigned char esc_len[256] = {
 	['"'] = 2, ['\\'] = 2, ['/'] = 2, ['b'] = 2, ['f'] = 2, ['n'] = 2, ['r'] = 2, ['t'] = 2, ['u'] = 6,
 };
 
-/* s[*pos] is an opening quote. On success *pos is just past the closing
- * quote; on failure it is the offending offset. */
-static int scan_string(const char *s, size_t n, size_t *pos)
+/* see json.h */
+int json_scan_string(const char *s, size_t n, size_t *pos)
 {
 	size_t i = *pos + 1;
 #if defined(__SSE2__)
@@ -291,8 +241,8 @@ static int scan_string(const char *s, size_t n, size_t *pos)
 	 * and UTF-8 sequence in the block is stepped over by clearing its
 	 * bits, without reloading (long prose has an escape every ~50 bytes) */
 	while (n - i >= 64) {
-		uint64_t sp = (uint64_t)special16(s + i) | (uint64_t)special16(s + i + 16) << 16 |
-		              (uint64_t)special16(s + i + 32) << 32 | (uint64_t)special16(s + i + 48) << 48;
+		uint64_t sp = (uint64_t)json_special16(s + i) | (uint64_t)json_special16(s + i + 16) << 16 |
+		              (uint64_t)json_special16(s + i + 32) << 32 | (uint64_t)json_special16(s + i + 48) << 48;
 		size_t adv = 64;
 		while (sp) {
 			size_t k = (size_t)__builtin_ctzll(sp), at = i + k, len;
@@ -335,7 +285,7 @@ static int scan_string(const char *s, size_t n, size_t *pos)
 		/* 16 bytes a step; the closing quote and the one-letter escapes
 		 * (most of them: \n \" \\) are handled without leaving the loop */
 		while (n - i >= 16) {
-			unsigned mask = special16(s + i);
+			unsigned mask = json_special16(s + i);
 			if (!mask) {
 				i += 16;
 				continue;
@@ -548,7 +498,7 @@ value: /* a value starts at s[i]; whitespace skipped */
 	nt++;
 	switch (c) {
 	case '"':
-		if (!short_string(s, n, &i) && scan_string(s, n, &i))
+		if (!json_short_string(s, n, &i) && json_scan_string(s, n, &i))
 			goto bad;
 		if (emit) {
 			t->type = JSMN_STRING;
@@ -667,7 +617,7 @@ key: /* a member's key is due at s[i] */
 		t->parent = (int)nt + 1;
 		size++;
 	}
-	if (!short_string(s, n, &i) && scan_string(s, n, &i))
+	if (!json_short_string(s, n, &i) && json_scan_string(s, n, &i))
 		goto bad;
 	if (emit)
 		t->end = (int)i - 1;
@@ -1137,15 +1087,6 @@ int json_plain_ascii(const char *s, size_t n)
 size_t json_step_ws(const char *s, size_t n, size_t i)
 {
 	return skip_ws(s, n, i);
-}
-
-/* see json.h */
-int json_step_str(const char *s, size_t n, size_t *pos, int *plain)
-{
-	if (*pos >= n || s[*pos] != '"')
-		return -1;
-	*plain = short_string(s, n, pos);
-	return *plain ? 0 : scan_string(s, n, pos);
 }
 
 /* see json.h */

@@ -20,6 +20,9 @@
 #define JSON_H
 
 #include <stddef.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "buf.h"
 #include "str.h"
@@ -250,6 +253,63 @@ int json_plain_ascii(const char *s, size_t n);
 /* Whether s[0..n) holds a backslash (a raw string body with an escape). */
 int json_has_bs(const char *s, size_t n);
 
+/* The string scanner's pieces, inline here for json_step_str (and the
+ * scanner): json_special16 marks the bytes of s[0..16) a string cannot hold
+ * as they are; json_short_string steps over a short plain string at once;
+ * json_scan_string does the rest (s[*pos] is an opening quote; 0 with *pos
+ * just past the closing one, else -1 with *pos at the offending byte). */
+#if defined(__SSE2__)
+/* A bit per byte of s[0..16) below 0x20, a quote, a backslash or 0x80 and
+ * up (signed compare: those are negative, so "below 0x20" catches them). */
+static inline unsigned json_special16(const char *s)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+	                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+	                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+	return (unsigned)_mm_movemask_epi8(m);
+}
+#endif
+
+/* Keys and most values are short plain strings: when the closing quote is
+ * the first special byte of the 16 after the opening one, step past it here
+ * (1) without the call; else 0 and json_scan_string does the work. */
+static inline int json_short_string(const char *s, size_t n, size_t *pos)
+{
+#if defined(__SSE2__)
+	size_t i = *pos + 1;
+	if (n - i >= 32) {
+		/* up to 32 bytes: ids and most keys and short values */
+		unsigned mask = json_special16(s + i);
+		if (!mask) {
+			i += 16;
+			mask = json_special16(s + i);
+		}
+		if (mask) {
+			size_t k = i + (size_t)__builtin_ctz(mask);
+			if (s[k] == '"') {
+				*pos = k + 1;
+				return 1;
+			}
+		}
+	} else if (n - i >= 16) {
+		unsigned mask = json_special16(s + i);
+		if (mask) {
+			size_t k = i + (size_t)__builtin_ctz(mask);
+			if (s[k] == '"') {
+				*pos = k + 1;
+				return 1;
+			}
+		}
+	}
+#else
+	(void)s, (void)n, (void)pos;
+#endif
+	return 0;
+}
+
+int json_scan_string(const char *s, size_t n, size_t *pos);
+
 /* Validating steps over JSON text without tokens, for a decoder's fast path
  * over one known shape (the caller checks the structure between them):
  * each checks exactly what json_parse checks of that piece (escapes, UTF-8,
@@ -260,7 +320,13 @@ int json_has_bs(const char *s, size_t n);
  * json_step_scalar: a string, number, true, false or null at *pos; -1 for
  * an object or array as for anything invalid. */
 size_t json_step_ws(const char *s, size_t n, size_t i);
-int json_step_str(const char *s, size_t n, size_t *pos, int *plain);
+static inline int json_step_str(const char *s, size_t n, size_t *pos, int *plain)
+{
+	if (*pos >= n || s[*pos] != '"')
+		return -1;
+	*plain = json_short_string(s, n, pos);
+	return *plain ? 0 : json_scan_string(s, n, pos);
+}
 int json_step_scalar(const char *s, size_t n, size_t *pos);
 
 /* ---- 4. writer -------------------------------------------------------------------
