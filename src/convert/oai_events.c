@@ -765,7 +765,8 @@ static int chunk(struct oai_dec *d, struct out *o, const struct json *j)
 
 /* ---- the fast path: a text delta read without tokens ------------------------------- */
 
-/* Nearly every chunk of a stream is a text delta:
+/* Nearly every chunk of a stream is a text delta (the first one, too, with
+ * its id and role):
  *   {"id":..,"object":..,"created":..,"model":..,"choices":[{"index":0,
  *    "delta":{"content":".."},"logprobs":null,"finish_reason":null}]}
  * This reads that shape in one validating pass (json_step_*: what
@@ -779,7 +780,7 @@ static int chunk(struct oai_dec *d, struct out *o, const struct json *j)
 int oai_dec_fast = 1;
 unsigned long oai_dec_fast_n;
 
-enum { FK_OTHER, FK_CHOICES, FK_USAGE, FK_ERROR, FK_INDEX, FK_DELTA, FK_FINISH, FK_CONTENT, FK_NULL_ONLY };
+enum { FK_OTHER, FK_CHOICES, FK_USAGE, FK_ERROR, FK_INDEX, FK_DELTA, FK_FINISH, FK_CONTENT, FK_NULL_ONLY, FK_ID };
 
 static inline size_t fast_ws(const char *s, size_t n, size_t i)
 {
@@ -807,6 +808,7 @@ static inline __attribute__((always_inline)) int fast_key(const char *s, size_t 
 	*kind = FK_OTHER;
 	*bit = 0;
 	switch (kn) { /* lengths first, then one compare of a constant size */
+	case 2: (void)FK_IS("id", FK_ID, 11); break;
 	case 5:
 		(void)(FK_IS("usage", FK_USAGE, 0) || FK_IS("error", FK_ERROR, 1) || FK_IS("index", FK_INDEX, 2) ||
 		       FK_IS("delta", FK_DELTA, 3));
@@ -924,9 +926,9 @@ static int fast_chunk(struct oai_dec *d, struct out *o, struct str data)
 	const char *s = data.p;
 	size_t n = data.n, pos;
 	unsigned seen = 0, bit;
-	struct str text = STR_NULL, t;
+	struct str text = STR_NULL, id = STR_NULL, t;
 	int kind, r, plain;
-	if (!d->started || n > (1u << 20)) /* far below JSON_MAX_TOKENS' reach (2+ bytes a token) */
+	if (n > (1u << 20)) /* far below JSON_MAX_TOKENS' reach (2+ bytes a token) */
 		return 0;
 	pos = fast_ws(s, n, 0);
 	if (pos >= n || s[pos] != '{')
@@ -942,6 +944,11 @@ static int fast_chunk(struct oai_dec *d, struct out *o, struct str data)
 		} else if (kind == FK_USAGE || kind == FK_ERROR) {
 			if (fast_null(s, n, &pos))
 				return 0;
+		} else if (kind == FK_ID && s[pos] == '"') {
+			size_t a = pos + 1;
+			if (json_step_str(s, n, &pos, &plain))
+				return 0;
+			id = (struct str){ s + a, pos - 1 - a }; /* the message's id, as the full way takes it */
 		} else if (json_step_scalar(s, n, &pos)) {
 			return 0;
 		}
@@ -950,6 +957,8 @@ static int fast_chunk(struct oai_dec *d, struct out *o, struct str data)
 		return 0;
 	/* valid JSON of this shape: what chunk() does with it */
 	oai_dec_fast_n++;
+	if (!d->started && start(d, o, id))
+		return -1;
 	if (!text.p)
 		return 1;
 	if (raw_text(d, text, &t, &plain))
