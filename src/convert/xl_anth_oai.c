@@ -40,8 +40,10 @@ struct xl {
 	char *err;
 	size_t errlen;
 	int *mt;                /* token of each message */
+	int *mc;                /* and of its content */
 	unsigned char *mr;      /* enum xl_role of each message */
-	int mt_local[32];       /* mt and mr without malloc for up to 32 messages */
+	int mt_local[32];       /* mt, mc and mr without malloc for up to 32 messages */
+	int mc_local[32];
 	unsigned char mr_local[32];
 	int (*tf)[3];           /* each tool's name, description and input_schema (or -1) */
 	int tf_local[32][3];
@@ -134,7 +136,7 @@ static int xl_str_starts(struct xl *x, int t, const char *p)
 	return json_raw_starts(json_raw(x->j, t), p);
 }
 
-static enum xl_blk xl_kind(const struct json *j, int t)
+static enum xl_blk xl_kind_slow(const struct json *j, int t)
 {
 	if (json_str_eq(j, t, "text"))
 		return XL_B_TEXT;
@@ -149,6 +151,40 @@ static enum xl_blk xl_kind(const struct json *j, int t)
 	if (json_str_eq(j, t, "document"))
 		return XL_B_DOCUMENT;
 	return XL_B_OTHER;
+}
+
+/* A block type by its raw text: without a backslash the raw text is the
+ * decoded one, so one compare by length decides; an escaped spelling takes
+ * the decoding path. */
+static enum xl_blk xl_kind(const struct json *j, int t)
+{
+	struct str r;
+	if (!json_is_str(j, t))
+		return XL_B_OTHER;
+	r = json_raw(j, t);
+	switch (r.n) {
+	case 4:
+		if (!memcmp(r.p, "text", 4))
+			return XL_B_TEXT;
+		break;
+	case 5:
+		if (!memcmp(r.p, "image", 5))
+			return XL_B_IMAGE;
+		break;
+	case 8:
+		if (!memcmp(r.p, "tool_use", 8))
+			return XL_B_TOOL_USE;
+		if (!memcmp(r.p, "thinking", 8))
+			return XL_B_THINKING;
+		if (!memcmp(r.p, "document", 8))
+			return XL_B_DOCUMENT;
+		break;
+	case 11:
+		if (!memcmp(r.p, "tool_result", 11))
+			return XL_B_TOOL_RESULT;
+		break;
+	}
+	return xl_has_bs(r) ? xl_kind_slow(j, t) : XL_B_OTHER;
 }
 
 /* Kind of a block already checked by xl_check_block. */
@@ -474,7 +510,7 @@ static int xl_user(struct xl *x, int m)
 {
 	const struct json *j = x->j;
 	struct jw *w = &x->w;
-	int c = json_get(j, x->mt[m], "content");
+	int c = x->mc[m];
 	int e, n, parts = 0, images = 0, single = -1;
 
 	if (json_is_str(j, c)) {
@@ -641,7 +677,7 @@ static void xl_calls_free(struct xl_call *calls, const struct xl_call *local)
 static int xl_exchange(struct xl *x, int m, int end, struct xl_call *local, struct xl_call **pc, int *pnc)
 {
 	const struct json *j = x->j;
-	int c = json_get(j, x->mt[m], "content");
+	int c = x->mc[m];
 	int n = json_count(j, c), e, nc = 0, seq = 0;
 	size_t cap, ne = 0;
 	struct xl_call *calls = NULL;
@@ -662,7 +698,7 @@ static int xl_exchange(struct xl *x, int m, int end, struct xl_call *local, stru
 		return 0;
 	cap = (size_t)nc;
 	for (int k = m + 1; k < end; k++) {
-		int uc = json_get(j, x->mt[k], "content");
+		int uc = x->mc[k];
 		if (x->mr[k] == XL_USER && json_is_arr(j, uc))
 			cap += (size_t)json_count(j, uc);
 	}
@@ -691,7 +727,7 @@ static int xl_exchange(struct xl *x, int m, int end, struct xl_call *local, stru
 	/* results: unchecked here (their own message reports its errors); a
 	 * block that is no well-formed tool_result is simply not a candidate */
 	for (int k = m + 1; k < end; k++) {
-		int uc = json_get(j, x->mt[k], "content"), un;
+		int uc = x->mc[k], un;
 		if (x->mr[k] != XL_USER || !json_is_arr(j, uc))
 			continue;
 		un = json_count(j, uc);
@@ -807,7 +843,7 @@ static int xl_assistant(struct xl *x, int m, int end)
 {
 	const struct json *j = x->j;
 	struct jw *w = &x->w;
-	int c = json_get(j, x->mt[m], "content");
+	int c = x->mc[m];
 	struct xl_call local[XL_CALLS_LOCAL], *calls;
 	int nc, n, e, texts = 0, thinking = 0, single = -1, live = 0;
 
@@ -931,8 +967,9 @@ static int xl_messages(struct xl *x, int msgs)
 	int n = json_count(j, msgs), e = msgs + 1;
 
 	x->mt = n <= 32 ? x->mt_local : malloc((size_t)n * sizeof(*x->mt));
+	x->mc = n <= 32 ? x->mc_local : malloc((size_t)n * sizeof(*x->mc));
 	x->mr = n <= 32 ? x->mr_local : malloc((size_t)n);
-	if (!x->mt || !x->mr)
+	if (!x->mt || !x->mc || !x->mr)
 		return xl_fail(x, "out of memory");
 	for (int m = 0; m < n; m++, e = json_skip(j, e)) {
 		int r, c;
@@ -951,6 +988,7 @@ static int xl_messages(struct xl *x, int msgs)
 		if (!json_is_str(j, c) && !json_is_arr(j, c))
 			return xl_fail(x, "messages.%d.content: must be a string or an array of content blocks", m);
 		x->mt[m] = e;
+		x->mc[m] = c;
 	}
 	for (int m = 0, end = 0; m < n; m++) {
 		int rc;
@@ -959,7 +997,7 @@ static int xl_messages(struct xl *x, int msgs)
 			rc = xl_user(x, m);
 			break;
 		case XL_SYSTEM:
-			rc = xl_system(x, json_get(j, x->mt[m], "content"), m);
+			rc = xl_system(x, x->mc[m], m);
 			break;
 		default:
 			if (end <= m)
@@ -1548,6 +1586,8 @@ done:
 		free(x.tf);
 	if (x.mt != x.mt_local)
 		free(x.mt);
+	if (x.mc != x.mc_local)
+		free(x.mc);
 	if (x.mr != x.mr_local)
 		free(x.mr);
 	return rc;

@@ -887,7 +887,7 @@ int json_is_num(const struct json *j, int i)
 }
 
 /* see json.h */
-int json_str_eqn(const struct json *j, int i, const char *s, size_t m)
+int json_str_eqn(const struct json *j, int i, const char *s, size_t m, int plain)
 {
 	const struct json_tok *t = json_tok_at(j, i);
 	const char *r;
@@ -896,7 +896,7 @@ int json_str_eqn(const struct json *j, int i, const char *s, size_t m)
 		return 0;
 	r = j->js + t->start;
 	n = (size_t)(t->end - t->start);
-	return key_isn(r, n, s, m, 0);
+	return plain ? key_isn(r, n, s, m, 1) : key_isn(r, n, s, m, 0);
 }
 
 /* see json.h */
@@ -922,14 +922,17 @@ int json_getn(const struct json *j, int obj, const char *key, size_t kn, int pla
 void json_pick(const struct json *j, int obj, const struct json_key *keys, int nkeys, int *out)
 {
 	const struct json_tok *t = json_tok_at(j, obj), *kt;
-	unsigned long long have = 1ull << ('\\' & 63); /* first-byte buckets of the keys, and escapes */
-	unsigned char k0[32];                         /* the keys' first bytes, for the common case */
-	for (int w = 0; w < nkeys; w++) {
-		unsigned char f = (unsigned char)keys[w].s[0]; /* an empty key: the NUL, as the empty raw key reads 0 */
+	unsigned long long have = 0;  /* buckets (first byte & 63) some key starts in */
+	unsigned char head[64], nxt[32]; /* per bucket its first key (index + 1), then a chain */
+	int chain = nkeys <= 32;
+	for (int w = nkeys; w-- > 0;) {
+		unsigned b = (unsigned char)keys[w].s[0] & 63; /* an empty key: the NUL, as the empty raw key reads 0 */
 		out[w] = -1;
-		have |= 1ull << (f & 63);
-		if (w < 32)
-			k0[w] = f;
+		if (chain) {
+			nxt[w] = have >> b & 1 ? head[b] : 0;
+			head[b] = (unsigned char)(w + 1);
+		}
+		have |= 1ull << b;
 	}
 	if (!t || t->type != JSON_T_OBJECT)
 		return;
@@ -938,13 +941,17 @@ void json_pick(const struct json *j, int obj, const struct json_key *keys, int n
 		const char *r = j->js + kt->start;
 		size_t rn = (size_t)(kt->end - kt->start);
 		unsigned char c = rn ? (unsigned char)*r : 0;
-		if (!(have >> (c & 63) & 1))
-			continue; /* no key starts so: most members, one test */
-		if (c != '\\' && nkeys <= 32) {
-			for (int w = 0; w < nkeys; w++)
-				if (k0[w] == c && key_isn(r, rn, keys[w].s, keys[w].n, !keys[w].bs))
-					out[w] = k + 1; /* a later duplicate wins, as json_get */
-			continue;
+		if (c != '\\') {
+			if (!(have >> (c & 63) & 1))
+				continue; /* no key starts so: most members, one test */
+			if (chain) {
+				for (int w = head[c & 63]; w; w = nxt[w - 1]) {
+					const struct json_key *kw = &keys[w - 1];
+					if ((unsigned char)kw->s[0] == c && key_isn(r, rn, kw->s, kw->n, !kw->bs))
+						out[w - 1] = k + 1; /* a later duplicate wins, as json_get */
+				}
+				continue;
+			}
 		}
 		for (int w = 0; w < nkeys; w++) /* an escaped key may be any of them */
 			if (((unsigned char)keys[w].s[0] == c || c == '\\') &&

@@ -214,10 +214,12 @@ static inline struct str json_raw(const struct json *j, int i)
  * strings; what jw_raw needs to copy a subtree verbatim. */
 struct str json_span(const struct json *j, int i);
 /* 1 if token i is a string equal to s after unescaping, else 0. No allocation. */
-int json_str_eqn(const struct json *j, int i, const char *s, size_t sn);
+int json_str_eqn(const struct json *j, int i, const char *s, size_t sn, int plain);
 static inline int json_str_eq(const struct json *j, int i, const char *s)
 {
-	return json_str_eqn(j, i, s, __builtin_strlen(s)); /* a literal's length is a constant */
+	/* for a literal, its length and plainness fold to constants (as json_get) */
+	size_t sn = __builtin_strlen(s);
+	return json_str_eqn(j, i, s, sn, __builtin_constant_p(sn) && !__builtin_strchr(s, '\\'));
 }
 /* Append the unescaped string to out. 0, or -1 if not a string, on a bad
  * escape or if out fails (out->err tells which). */
