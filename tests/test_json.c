@@ -234,7 +234,7 @@ static void test_scan_tables(void)
  * bytes inside ["...."] followed by tail plain bytes, and the verdict and
  * error offset must be the piece's own. bad is the offset of the offending
  * byte inside the piece (-1: valid; -2: runs off the end, offset = length). */
-static void test_string_offsets(void)
+static void string_offsets(const char *how)
 {
 	static const struct {
 		const char *piece;
@@ -276,9 +276,12 @@ static void test_string_offsets(void)
 					json_free(&j);
 				}
 			}
-	CASE("string pieces at every offset (16/64-byte steps, document end)")
+	char name[96];
+	snprintf(name, sizeof(name), "string pieces at every offset (16/64-byte steps, document end), %s", how);
+	CASE(name)
 		CHECK(bad_cases == 0 && cases > 30000, "%d of %d wrong", bad_cases, cases);
-	CASE("a string cut off inside a piece") {
+	snprintf(name, sizeof(name), "a string cut off inside a piece, %s", how);
+	CASE(name) {
 		size_t off = 0;
 		CHECK(json_validate("[\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\\", 74, &off) ==
 		              -1 && off == 74, "trailing backslash off=%zu", off);
@@ -290,6 +293,26 @@ static void test_string_offsets(void)
 /* Numbers and literals where the scanner's one-compare paths meet the
  * careful ones: at the document's end, cut short, followed by a stray
  * byte. off: where the error is (-1: valid). */
+/* Long strings are scanned with AVX2 where the CPU has it, else with SSE2:
+ * both ways, where both exist. */
+static void test_string_offsets(void)
+{
+#if JSON_AVX2
+	int saved = json_avx2;
+	json_avx2 = 0;
+	string_offsets("SSE2");
+	if (json_cpu_avx2()) {
+		json_avx2 = 1;
+		string_offsets("AVX2");
+	} else {
+		fprintf(stderr, "  note: this CPU has no AVX2; only the SSE2 string scan was tested\n");
+	}
+	json_avx2 = saved;
+#else
+	string_offsets("portable");
+#endif
+}
+
 static void test_scalars(void)
 {
 	static const struct {

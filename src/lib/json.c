@@ -232,54 +232,131 @@ static const unsigned char esc_len[256] = {
 	['"'] = 2, ['\\'] = 2, ['/'] = 2, ['b'] = 2, ['f'] = 2, ['n'] = 2, ['r'] = 2, ['t'] = 2, ['u'] = 6,
 };
 
+/* One 64-byte block of a string body at s[*pi], sp its special bytes: each
+ * escape and UTF-8 sequence is stepped over by clearing its bits, without
+ * reloading. 0 with *pos past the closing quote, -1 with *pos at the error,
+ * or 1 with *pi advanced past the block (and past a sequence crossing its
+ * end). */
+static inline __attribute__((always_inline)) int string_block(const char *s, size_t n, size_t *pi, uint64_t sp,
+                                                            size_t *pos)
+{
+	size_t i = *pi, adv = 64;
+	while (sp) {
+		size_t k = (size_t)__builtin_ctzll(sp), at = i + k, len;
+		unsigned char c = (unsigned char)s[at];
+		if (c == '"') {
+			*pos = at + 1;
+			return 0;
+		}
+		if (c == '\\') {
+			if (at + 1 >= n) {
+				*pos = n;
+				return -1;
+			}
+			len = esc_len[(unsigned char)s[at + 1]];
+			if (len == 6) {
+				for (size_t h = 2; h < 6; h++)
+					if (at + h >= n || hexval(s[at + h]) < 0) {
+						*pos = at + h < n ? at + h : n;
+						return -1;
+					}
+			} else if (!len) {
+				*pos = at + 1;
+				return -1;
+			}
+		} else if (c < 0x20 || !(len = utf8_len((const unsigned char *)s + at, n - at))) {
+			*pos = at; /* RFC 8259 section 7: control characters must be escaped */
+			return -1;
+		}
+		if (k + len >= 64) {
+			adv = k + len;
+			break;
+		}
+		sp &= ~0ull << (k + len);
+	}
+	*pi = i + adv;
+	return 1;
+}
+
+#if defined(__SSE2__)
+/* The special bytes of s[0..64) as json_special16 marks them, a bit each. */
+static inline uint64_t special64_sse2(const char *s)
+{
+	return (uint64_t)json_special16(s) | (uint64_t)json_special16(s + 16) << 16 |
+	       (uint64_t)json_special16(s + 32) << 32 | (uint64_t)json_special16(s + 48) << 48;
+}
+#endif
+
+#if JSON_AVX2
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* see json.h */
+int json_avx2 = -1;
+
+/* CPUID says AVX2, and the OS saves the YMM registers (XCR0 bits 1, 2). */
+int json_cpu_avx2(void)
+{
+	unsigned a, b, c, d, lo, hi;
+	if (__get_cpuid_max(0, NULL) < 7 || !__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) ||
+	    !(c & bit_AVX))
+		return 0;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	if ((lo & 6) != 6)
+		return 0;
+	__cpuid_count(7, 0, a, b, c, d);
+	return (b & bit_AVX2) != 0;
+}
+
+static int use_avx2(void)
+{
+	if (json_avx2 < 0)
+		json_avx2 = json_cpu_avx2();
+	return json_avx2;
+}
+
+/* The blocks of a long string, the special bytes found 32 at a step. */
+__attribute__((target("avx2"))) static int string_blocks_avx2(const char *s, size_t n, size_t *pi, size_t *pos)
+{
+	const __m256i vq = _mm256_set1_epi8('"'), vb = _mm256_set1_epi8('\\'), vc = _mm256_set1_epi8(0x20);
+	int r = 1;
+	while (r == 1 && n - *pi >= 64) {
+		const char *p = s + *pi;
+		__m256i lo = _mm256_loadu_si256((const __m256i *)(const void *)p);
+		__m256i hi = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
+		/* a quote, a backslash, or below 0x20 in a signed compare (so
+		 * 0x80 and up too) */
+		lo = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(lo, vq), _mm256_cmpeq_epi8(lo, vb)),
+		                     _mm256_cmpgt_epi8(vc, lo));
+		hi = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(hi, vq), _mm256_cmpeq_epi8(hi, vb)),
+		                     _mm256_cmpgt_epi8(vc, hi));
+		r = string_block(s, n, pi,
+		                 (uint64_t)(uint32_t)_mm256_movemask_epi8(lo) |
+		                         (uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32,
+		                 pos);
+	}
+	return r;
+}
+#endif
+
 /* see json.h */
 int json_scan_string(const char *s, size_t n, size_t *pos)
 {
 	size_t i = *pos + 1;
-#if defined(__SSE2__)
-	/* 64 bytes a step: one mask of the special bytes, then each escape
-	 * and UTF-8 sequence in the block is stepped over by clearing its
-	 * bits, without reloading (long prose has an escape every ~50 bytes) */
-	while (n - i >= 64) {
-		uint64_t sp = (uint64_t)json_special16(s + i) | (uint64_t)json_special16(s + i + 16) << 16 |
-		              (uint64_t)json_special16(s + i + 32) << 32 | (uint64_t)json_special16(s + i + 48) << 48;
-		size_t adv = 64;
-		while (sp) {
-			size_t k = (size_t)__builtin_ctzll(sp), at = i + k, len;
-			unsigned char c = (unsigned char)s[at];
-			if (c == '"') {
-				*pos = at + 1;
-				return 0;
-			}
-			if (c == '\\') {
-				if (at + 1 >= n) {
-					*pos = n;
-					return -1;
-				}
-				len = esc_len[(unsigned char)s[at + 1]];
-				if (len == 6) {
-					for (size_t h = 2; h < 6; h++)
-						if (at + h >= n || hexval(s[at + h]) < 0) {
-							*pos = at + h < n ? at + h : n;
-							return -1;
-						}
-				} else if (!len) {
-					*pos = at + 1;
-					return -1;
-				}
-			} else if (c < 0x20 || !(len = utf8_len((const unsigned char *)s + at, n - at))) {
-				*pos = at; /* RFC 8259 section 7: control characters must be escaped */
-				return -1;
-			}
-			if (k + len >= 64) {
-				adv = k + len;
-				break;
-			}
-			sp &= ~0ull << (k + len);
-		}
-		i += adv;
-	}
+	int r = 1;
+#if JSON_AVX2
+	if (n - i >= 64 && use_avx2())
+		r = string_blocks_avx2(s, n, &i, pos);
+	else
 #endif
+	{
+#if defined(__SSE2__)
+		while (r == 1 && n - i >= 64)
+			r = string_block(s, n, &i, special64_sse2(s + i), pos);
+#endif
+	}
+	if (r != 1)
+		return r;
 	for (;;) {
 #if defined(__SSE2__)
 		/* 16 bytes a step; the closing quote and the one-letter escapes
@@ -919,17 +996,25 @@ int json_getn(const struct json *j, int obj, const char *key, size_t kn, int pla
 }
 
 /* see json.h */
+/* json_pick's bucket of a key by its first two bytes (0 past the end): keys
+ * of one object often share the first ("type", "text", "tool_use_id"). */
+static inline unsigned pick_bucket(unsigned char c0, unsigned char c1)
+{
+	return (c0 * 7u + c1) & 63;
+}
+
 void json_pick(const struct json *j, int obj, const struct json_key *keys, int nkeys, int *out)
 {
 	const struct json_tok *t = json_tok_at(j, obj), *kt;
-	unsigned long long have = 0;  /* buckets (first byte & 63) some key starts in */
-	unsigned char head[64], nxt[32]; /* per bucket its first key (index + 1), then a chain */
+	unsigned long long have = 0;    /* buckets some key is in */
+	unsigned char head[64] = { 0 }, nxt[32]; /* per bucket its first key (index + 1), then a chain */
 	int chain = nkeys <= 32;
 	for (int w = nkeys; w-- > 0;) {
-		unsigned b = (unsigned char)keys[w].s[0] & 63; /* an empty key: the NUL, as the empty raw key reads 0 */
+		const unsigned char *ks = (const unsigned char *)keys[w].s;
+		unsigned b = pick_bucket(ks[0], ks[0] ? ks[1] : 0); /* the empty key as the empty raw key */
 		out[w] = -1;
 		if (chain) {
-			nxt[w] = have >> b & 1 ? head[b] : 0;
+			nxt[w] = head[b];
 			head[b] = (unsigned char)(w + 1);
 		}
 		have |= 1ull << b;
@@ -940,22 +1025,23 @@ void json_pick(const struct json *j, int obj, const struct json_key *keys, int n
 		kt = &j->t[k];
 		const char *r = j->js + kt->start;
 		size_t rn = (size_t)(kt->end - kt->start);
-		unsigned char c = rn ? (unsigned char)*r : 0;
-		if (c != '\\') {
-			if (!(have >> (c & 63) & 1))
-				continue; /* no key starts so: most members, one test */
-			if (chain) {
-				for (int w = head[c & 63]; w; w = nxt[w - 1]) {
-					const struct json_key *kw = &keys[w - 1];
-					if ((unsigned char)kw->s[0] == c && key_isn(r, rn, kw->s, kw->n, !kw->bs))
-						out[w - 1] = k + 1; /* a later duplicate wins, as json_get */
-				}
+		unsigned char c0 = rn ? (unsigned char)r[0] : 0, c1 = rn > 1 ? (unsigned char)r[1] : 0;
+		if (chain && c0 != '\\' && c1 != '\\') {
+			/* the first two bytes are the decoded ones: only keys
+			 * starting so can match, and a member in no key's bucket
+			 * (most of them) costs one test */
+			unsigned b = pick_bucket(c0, c1);
+			if (!(have >> b & 1))
 				continue;
+			for (int w = head[b]; w; w = nxt[w - 1]) {
+				const struct json_key *kw = &keys[w - 1];
+				if (key_isn(r, rn, kw->s, kw->n, !kw->bs))
+					out[w - 1] = k + 1; /* a later duplicate wins, as json_get */
 			}
+			continue;
 		}
 		for (int w = 0; w < nkeys; w++) /* an escaped key may be any of them */
-			if (((unsigned char)keys[w].s[0] == c || c == '\\') &&
-			    key_isn(r, rn, keys[w].s, keys[w].n, !keys[w].bs))
+			if (key_isn(r, rn, keys[w].s, keys[w].n, !keys[w].bs))
 				out[w] = k + 1;
 	}
 }

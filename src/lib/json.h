@@ -312,6 +312,17 @@ static inline int json_short_string(const char *s, size_t n, size_t *pos)
 
 int json_scan_string(const char *s, size_t n, size_t *pos);
 
+/* On x86-64 json_scan_string classifies long strings 32 bytes a step with
+ * AVX2 where the CPU has it (checked once), else 16 with SSE2. json_avx2:
+ * -1 not yet checked, 0 off, 1 on; tests set it to compare both ways. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define JSON_AVX2 1
+extern int json_avx2;
+int json_cpu_avx2(void); /* the check: 1 when the CPU and OS have AVX2 */
+#else
+#define JSON_AVX2 0
+#endif
+
 /* Validating steps over JSON text without tokens, for a decoder's fast path
  * over one known shape (the caller checks the structure between them):
  * each checks exactly what json_parse checks of that piece (escapes, UTF-8,

@@ -237,6 +237,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	int r = json_scan_object(js, size, m, MAXM, &total, &off);
 	int v = json_validate(js, size, NULL);
+#if JSON_AVX2
+	/* long strings both ways where the CPU has AVX2: the same verdict
+	 * and the same error offset */
+	if (json_cpu_avx2()) {
+		size_t o1 = 0, o2 = 0;
+		int saved = json_avx2, v1, v2;
+		json_avx2 = 1;
+		v1 = json_validate(js, size, &o1);
+		json_avx2 = 0;
+		v2 = json_validate(js, size, &o2);
+		json_avx2 = saved;
+		if (v1 != v || v2 != v || (v && o1 != o2))
+			abort();
+	}
+#endif
 	int p = json_parse(&j, js, size);
 	while (i < size && (js[i] == ' ' || js[i] == '\t' || js[i] == '\n' || js[i] == '\r'))
 		i++;
