@@ -358,8 +358,10 @@ static void test_byte_scans(void)
 				int bs = at < n && c == '\\';
 				bad += json_plain_ascii(s, n) != plain;
 				bad += json_has_bs(s, n) != bs;
+				/* a quote or backslash ends the run where it is */
+				bad += json_run_qb(s, n) != (at < n && (c == '"' || c == '\\') ? at : n);
 			}
-	CASE("json_plain_ascii / json_has_bs: every byte, place and length 0..40")
+	CASE("json_plain_ascii / json_has_bs / json_run_qb: every byte, place and length 0..40")
 		CHECK(bad == 0, "%d wrong answers", bad);
 }
 

@@ -177,6 +177,16 @@ static const struct row basic[] = {
 	  "{'id':'t3','type':'function','function':{'name':'Noop','arguments':'{}'}}]},"
 	  "{'role':'tool','tool_call_id':'t1','content':'r1'},{'role':'tool','tool_call_id':'t2','content':'r2'},"
 	  "{'role':'tool','tool_call_id':'t3','content':'r3'}]," TAIL },
+	/* tool_use input with long strings (a Write's content): runs past 16 bytes copied as they are,
+	 * escaped quotes and backslashes at the run ends, spaces inside strings kept, outside dropped */
+	{ __LINE__,
+	  HEAD "'messages':[" U("'q'") ",{'role':'assistant','content':[{'type':'tool_use','id':'w1','name':'Write','input':"
+	       "{'file_path' : '/tmp/a.txt',\n 'content':'0123456789abcdef \\'q\\' tail\\nAB\\\\C 0123456789abcdefghij'}}]},"
+	       U("[{'type':'tool_result','tool_use_id':'w1','content':'ok'}]") "]}",
+	  "{'model':'up','messages':[" U("'q'") ",{'role':'assistant','content':null,'tool_calls':["
+	  "{'id':'w1','type':'function','function':{'name':'Write','arguments':"
+	  "'{\\'file_path\\':\\'/tmp/a.txt\\',\\'content\\':\\'0123456789abcdef \\\\\\'q\\\\\\' tail\\\\nAB\\\\\\\\C 0123456789abcdefghij\\'}'}}]},"
+	  "{'role':'tool','tool_call_id':'w1','content':'ok'}]," TAIL },
 	/* tool_result content: blocks of text -> one string; with an image -> parts; missing -> '' */
 	{ __LINE__,
 	  HEAD "'messages':[" U("'q'") ",{'role':'assistant','content':[{'type':'tool_use','id':'a','name':'f','input':{}},"

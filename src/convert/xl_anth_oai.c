@@ -819,6 +819,18 @@ static void xl_arguments(struct xl *x, int blk)
 	d = x->out->p + x->out->len;
 	for (size_t i = 0; i < s.n; i++) {
 		char ch = s.p[i];
+		if (inside && !esc) {
+			/* a string's text up to its next quote or backslash is
+			 * copied as is, 16 bytes a step (file contents in Write
+			 * and Edit inputs are long) */
+			size_t run = json_run_qb(s.p + i, s.n - i);
+			buf_copy(d, s.p + i, run);
+			d += run;
+			i += run;
+			if (i >= s.n)
+				break;
+			ch = s.p[i];
+		}
 		if (inside) {
 			if (esc)
 				esc = 0;

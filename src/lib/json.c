@@ -996,13 +996,6 @@ int json_getn(const struct json *j, int obj, const char *key, size_t kn, int pla
 }
 
 /* see json.h */
-/* json_pick's bucket of a key by its first two bytes (0 past the end): keys
- * of one object often share the first ("type", "text", "tool_use_id"). */
-static inline unsigned pick_bucket(unsigned char c0, unsigned char c1)
-{
-	return (c0 * 7u + c1) & 63;
-}
-
 void json_pick(const struct json *j, int obj, const struct json_key *keys, int nkeys, int *out)
 {
 	const struct json_tok *t = json_tok_at(j, obj), *kt;
@@ -1010,8 +1003,7 @@ void json_pick(const struct json *j, int obj, const struct json_key *keys, int n
 	unsigned char head[64] = { 0 }, nxt[32]; /* per bucket its first key (index + 1), then a chain */
 	int chain = nkeys <= 32;
 	for (int w = nkeys; w-- > 0;) {
-		const unsigned char *ks = (const unsigned char *)keys[w].s;
-		unsigned b = pick_bucket(ks[0], ks[0] ? ks[1] : 0); /* the empty key as the empty raw key */
+		unsigned b = keys[w].bucket; /* the empty key's is the empty raw key's */
 		out[w] = -1;
 		if (chain) {
 			nxt[w] = head[b];
@@ -1030,7 +1022,7 @@ void json_pick(const struct json *j, int obj, const struct json_key *keys, int n
 			/* the first two bytes are the decoded ones: only keys
 			 * starting so can match, and a member in no key's bucket
 			 * (most of them) costs one test */
-			unsigned b = pick_bucket(c0, c1);
+			unsigned b = JSON_PICK_BUCKET(c0, c1);
 			if (!(have >> b & 1))
 				continue;
 			for (int w = head[b]; w; w = nxt[w - 1]) {
@@ -1195,6 +1187,24 @@ int json_step_scalar(const char *s, size_t n, size_t *pos)
 	case 'n': return scan_literal(s, n, pos, "null", 4);
 	default: return s[*pos] == '-' || is_digit(s[*pos]) ? scan_number(s, n, pos) : -1;
 	}
+}
+
+/* see json.h */
+size_t json_run_qb(const char *s, size_t n)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	for (; n - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)));
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+	}
+#endif
+	while (i < n && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
 }
 
 /* see json.h */

@@ -151,11 +151,16 @@ struct json_key {
 	const char *s;
 	size_t n;
 	int bs;
+	unsigned char bucket; /* JSON_PICK_BUCKET of its first two bytes */
 };
-#define JSON_KEY(lit) { lit, sizeof(lit) - 1, 0 }
+/* json_pick's bucket of a key by its first two bytes (0 past the end):
+ * keys of one object often share the first ("type", "text", "tool_use_id"). */
+#define JSON_PICK_BUCKET(c0, c1) ((unsigned char)(((unsigned char)(c0) * 7u + (unsigned char)(c1)) & 63))
+#define JSON_KEY(lit) { lit, sizeof(lit) - 1, 0, JSON_PICK_BUCKET((lit)[0], sizeof(lit) > 2 ? (lit)[1] : 0) }
 static inline struct json_key json_key(const char *s)
 {
-	struct json_key k = { s, __builtin_strlen(s), __builtin_strchr(s, '\\') != NULL };
+	struct json_key k = { s, __builtin_strlen(s), __builtin_strchr(s, '\\') != NULL,
+		              JSON_PICK_BUCKET(s[0], s[0] ? s[1] : 0) };
 	return k;
 }
 /* json_get for several keys in one pass over object obj: out[k] is the value
@@ -254,6 +259,9 @@ int json_escape(struct buf *out, const char *s, size_t n);
 int json_plain_ascii(const char *s, size_t n);
 /* Whether s[0..n) holds a backslash (a raw string body with an escape). */
 int json_has_bs(const char *s, size_t n);
+/* The length of the run of s[0..n) before its first quote or backslash
+ * (n if none), 16 bytes a step. */
+size_t json_run_qb(const char *s, size_t n);
 
 /* The string scanner's pieces, inline here for json_step_str (and the
  * scanner): json_special16 marks the bytes of s[0..16) a string cannot hold
