@@ -244,26 +244,26 @@ static inline __attribute__((always_inline)) int string_block(const char *s, siz
 	while (sp) {
 		size_t k = (size_t)__builtin_ctzll(sp), at = i + k, len;
 		unsigned char c = (unsigned char)s[at];
-		if (c == '"') {
-			*pos = at + 1;
-			return 0;
-		}
-		if (c == '\\') {
+		if (__builtin_expect(c == '\\', 1)) { /* most special bytes of prose: \n \" \\ */
 			if (at + 1 >= n) {
 				*pos = n;
 				return -1;
 			}
 			len = esc_len[(unsigned char)s[at + 1]];
-			if (len == 6) {
+			if (__builtin_expect(len != 2, 0)) {
+				if (!len) {
+					*pos = at + 1;
+					return -1;
+				}
 				for (size_t h = 2; h < 6; h++)
 					if (at + h >= n || hexval(s[at + h]) < 0) {
 						*pos = at + h < n ? at + h : n;
 						return -1;
 					}
-			} else if (!len) {
-				*pos = at + 1;
-				return -1;
 			}
+		} else if (c == '"') {
+			*pos = at + 1;
+			return 0;
 		} else if (c < 0x20 || !(len = utf8_len((const unsigned char *)s + at, n - at))) {
 			*pos = at; /* RFC 8259 section 7: control characters must be escaped */
 			return -1;
