@@ -21,7 +21,7 @@ static char *q(const char *s)
 	return d;
 }
 
-static const struct xl_gem_opts base_opts = { 4096, 0, 0.0, NULL, "gemini-2.5-flash", NULL };
+static const struct xl_gem_opts base_opts = { 4096, 0, 0.0, NULL, "gemini-2.5-flash", NULL, NULL };
 
 /* Convert in (quoted) with o; the output must be want (quoted) and valid JSON. */
 static void expect(int line, const struct xl_gem_opts *o, const char *in, const char *want)
@@ -37,6 +37,18 @@ static void expect(int line, const struct xl_gem_opts *o, const char *in, const 
 		CHECK(json_validate(buf_data(&out), buf_len(&out), NULL) == 0, "line %d: invalid JSON", line);
 		CHECK(buf_len(&out) == strlen(qw) && memcmp(buf_data(&out), qw, strlen(qw)) == 0,
 		      "line %d:\n got  %.*s\n want %s", line, (int)buf_len(&out), buf_data(&out), qw);
+		/* the same with the caller's parse handed over (o->parsed) */
+		struct json pj;
+		struct xl_gem_opts po = *o;
+		struct gem_names pn = { 0, NULL, NULL };
+		CHECK(json_parse(&pj, qi, strlen(qi)) == 0, "line %d: parse", line);
+		po.parsed = &pj;
+		buf_reset(&out);
+		CHECK(xl_anth_to_gem(str_cstr(qi), &po, &out, &pn, err, sizeof(err)) == 0 &&
+		              buf_len(&out) == strlen(qw) && memcmp(buf_data(&out), qw, strlen(qw)) == 0,
+		      "line %d: parsed differs", line);
+		gem_names_free(&pn);
+		json_free(&pj);
 	}
 	gem_names_free(&names);
 	buf_free(&out);

@@ -90,12 +90,15 @@ static void passthrough(struct client *c, struct request *r, const struct model 
 	buf_free(&body);
 }
 
-/* The body's top-level members; the body is parsed once into rj (for the
- * translator too) when it fits the token budget, else only scanned. */
-static int body_members(struct request *r, struct json *rj, struct json_member *mm, size_t *total, size_t *eoff)
+/* The body's top-level members. With tokens the body is parsed once into
+ * rj (for the translator too) when it fits the token budget; else, and
+ * always for a passthrough, which reads only the top level, it is only
+ * scanned (validated as strictly). */
+static int body_members(struct request *r, struct json *rj, struct json_member *mm, size_t *total, size_t *eoff,
+                        int tokens)
 {
 	json_free(rj);
-	if (json_parse(rj, r->body.p, r->body.n) == 0) {
+	if (tokens && json_parse(rj, r->body.p, r->body.n) == 0) {
 		int n = json_members(rj, mm, MAX_MEMBERS, total);
 		if (n >= 0)
 			return n;
@@ -105,6 +108,34 @@ static int body_members(struct request *r, struct json *rj, struct json_member *
 }
 
 static void messages(struct client *c, struct request *r, int count_tokens, struct json *rj);
+
+/* Whether the body needs tokens: not when it names first, as a plain
+ * string, a model of format anthropic (Claude Code and the SDKs write
+ * "model" first): a passthrough reads only the top level. A hint only: the
+ * members are checked and the model routed after, and a body that goes
+ * elsewhere after all is parsed where it is converted. */
+static int needs_tokens(const struct request *r)
+{
+	const char *s = r->body.p;
+	size_t n = r->body.n, i = json_step_ws(s, n, 0), v;
+	const struct model *m;
+	if (i >= n || s[i] != '{')
+		return 1;
+	i = json_step_ws(s, n, i + 1);
+	if (n - i < 7 || memcmp(s + i, "\"model\"", 7) != 0)
+		return 1;
+	i = json_step_ws(s, n, i + 7);
+	if (i >= n || s[i] != ':')
+		return 1;
+	i = json_step_ws(s, n, i + 1);
+	if (i >= n || s[i] != '"')
+		return 1;
+	v = json_run_qb(s + i + 1, n - i - 1);
+	if (i + 1 + v >= n || s[i + 1 + v] != '"')
+		return 1; /* an escape or no end: no hint */
+	m = config_find_model(r->cfg, s + i + 1, v);
+	return !m || m->format != FMT_ANTHROPIC;
+}
 
 /* see proxy.h */
 void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
@@ -119,7 +150,7 @@ static void messages(struct client *c, struct request *r, int count_tokens, stru
 	struct json_member mm[MAX_MEMBERS];
 	size_t total, eoff = 0;
 	char msg[512];
-	int n = body_members(r, rj, mm, &total, &eoff);
+	int n = body_members(r, rj, mm, &total, &eoff, needs_tokens(r));
 	if (n < 0) {
 		snprintf(msg, sizeof(msg), r->body.n ? "request body is not valid JSON (error at byte %zu)"
 		                                     : "request body is empty; a JSON object is required", eoff);
@@ -144,7 +175,7 @@ static void messages(struct client *c, struct request *r, int count_tokens, stru
 	if (rr < 0)
 		return;
 	if (rr > 0) {
-		n = body_members(r, rj, mm, &total, &eoff);
+		n = body_members(r, rj, mm, &total, &eoff, m->format != FMT_ANTHROPIC);
 		if (n < 0 || total > MAX_MEMBERS || !json_member_find(mm, (size_t)n, "model")) {
 			client_error(c, 500, "api_error", "request rules produced an invalid request", NULL);
 			return;
@@ -172,7 +203,8 @@ static void messages(struct client *c, struct request *r, int count_tokens, stru
 	if (count_tokens) {
 		/* Not an Anthropic upstream: the local estimate (docs/token-estimator.md). */
 		long long tokens;
-		if (tokest_request(r->body, &tokens, msg, sizeof(msg))) {
+		if (rj->t ? tokest_request_parsed(rj, &tokens, msg, sizeof(msg))
+		          : tokest_request(r->body, &tokens, msg, sizeof(msg))) {
 			client_error(c, 400, "invalid_request_error", msg, NULL);
 			return;
 		}
@@ -182,7 +214,7 @@ static void messages(struct client *c, struct request *r, int count_tokens, stru
 		return;
 	}
 	if (m->format == FMT_GEMINI) {
-		h_to_gemini(c, r, &s, r->body);
+		h_to_gemini(c, r, &s, r->body, rj->t ? rj : NULL);
 		return;
 	}
 	/* format: openai */
@@ -217,7 +249,8 @@ static void messages(struct client *c, struct request *r, int count_tokens, stru
 }
 
 /* see proxy.h */
-void h_to_gemini(struct client *c, struct request *r, struct px_spec *s, struct str anth_body)
+void h_to_gemini(struct client *c, struct request *r, struct px_spec *s, struct str anth_body,
+                 const struct json *parsed)
 {
 	char msg[512];
 	const struct model *m = s->m;
@@ -229,6 +262,7 @@ void h_to_gemini(struct client *c, struct request *r, struct px_spec *s, struct 
 	o.reasoning_effort = m->reasoning_effort;
 	o.model_name = m->name;
 	o.extra_body = m->extra_body;
+	o.parsed = parsed;
 	struct buf body;
 	buf_init(&body, (size_t)r->cfg->max_body_size * 2 + 65536);
 	buf_prealloc(&body, anth_body.n + anth_body.n / 4 + 1024); /* about as long as the request */

@@ -137,7 +137,7 @@ void h_openai_chat(struct client *c, struct request *r)
 		return;
 	}
 	if (m->format == FMT_GEMINI) {
-		h_to_gemini(c, r, &s, buf_str(&body));
+		h_to_gemini(c, r, &s, buf_str(&body), NULL);
 		buf_free(&body);
 		return;
 	}

@@ -59,7 +59,10 @@ void h_anthropic_messages(struct client *c, struct request *r, int count_tokens)
 void h_anthropic_test_conversion(struct client *c, struct request *r);
 void h_openai_chat(struct client *c, struct request *r);
 void h_gemini(struct client *c, struct request *r);
-/* Send an Anthropic request body to a format: gemini model (h_anthropic.c). */
-void h_to_gemini(struct client *c, struct request *r, struct px_spec *s, struct str anth_body);
+/* Send an Anthropic request body to a format: gemini model (h_anthropic.c);
+ * parsed: the body's parse when the caller has one (else NULL). */
+struct json;
+void h_to_gemini(struct client *c, struct request *r, struct px_spec *s, struct str anth_body,
+                 const struct json *parsed);
 
 #endif

@@ -927,28 +927,37 @@ static int walk(struct est *e)
 }
 
 /* see tokest.h */
-int tokest_request(struct str body, long long *tokens, char *err, size_t errlen)
+int tokest_request_parsed(const struct json *j, long long *tokens, char *err, size_t errlen)
 {
-	struct json j = { 0 };
-	struct est e = { .j = &j, .err = err, .errlen = errlen };
+	struct est e = { .j = j, .err = err, .errlen = errlen };
 	int rc;
 
 	if (errlen)
 		err[0] = 0;
 	*tokens = 0;
-	if (!body.p || json_parse(&j, body.p, body.n)) {
-		json_free(&j);
-		return fail(&e, "body", -1, "invalid JSON");
-	}
-	if (!json_is_obj(&j, 0)) {
-		json_free(&j);
+	if (!json_is_obj(j, 0))
 		return fail(&e, "body", -1, "must be a JSON object");
-	}
-	e.pf = tokest_profile_of(json_raw(&j, json_get(&j, 0, "model")));
+	e.pf = tokest_profile_of(json_raw(j, json_get(j, 0, "model")));
 	te_init(&e.t, e.pf);
 	rc = walk(&e);
 	if (rc == 0)
 		*tokens = ceil_div(e.t.milli, M);
+	return rc;
+}
+
+/* see tokest.h */
+int tokest_request(struct str body, long long *tokens, char *err, size_t errlen)
+{
+	struct json j = { 0 };
+	int rc;
+
+	if (!body.p || json_parse(&j, body.p, body.n)) {
+		struct est e = { .j = &j, .err = err, .errlen = errlen };
+		*tokens = 0;
+		json_free(&j);
+		return fail(&e, "body", -1, "invalid JSON");
+	}
+	rc = tokest_request_parsed(&j, tokens, err, errlen);
 	json_free(&j);
 	return rc;
 }

@@ -28,6 +28,10 @@ enum tokest_profile { TOKEST_V1, TOKEST_V2 };
  * object, messages missing or not an array, a message that is not an object,
  * content/system/tools of the wrong type. */
 int tokest_request(struct str body, long long *tokens, char *err, size_t errlen);
+/* The same over a body the caller has parsed (json.h), without parsing it
+ * again. */
+struct json;
+int tokest_request_parsed(const struct json *j, long long *tokens, char *err, size_t errlen);
 
 /* Image tokens from the image's pixel size, Anthropic's documented formula:
  * tokens = ceil(width * height / 750) after the image is scaled to fit 1568

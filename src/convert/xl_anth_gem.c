@@ -1424,7 +1424,9 @@ int xl_anth_to_gem(struct str body, const struct xl_gem_opts *o, struct buf *out
 		xg_fail(&x, "no conversion options");
 		goto done;
 	}
-	if (json_parse(&j, body.p, body.n)) {
+	if (o->parsed && o->parsed->js == body.p && o->parsed->len == body.n && o->parsed->t) {
+		x.j = o->parsed; /* the caller's parse; j stays empty and is not freed */
+	} else if (json_parse(&j, body.p, body.n)) {
 		size_t off = 0, i = 0;
 		while (i < body.n && (body.p[i] == ' ' || body.p[i] == '\t' || body.p[i] == '\r' ||
 		                      body.p[i] == '\n'))
@@ -1437,7 +1439,7 @@ int xl_anth_to_gem(struct str body, const struct xl_gem_opts *o, struct buf *out
 			xg_fail(&x, "request body must be a JSON object");
 		goto done;
 	}
-	if (!json_is_obj(&j, 0)) {
+	if (!json_is_obj(x.j, 0)) {
 		xg_fail(&x, "request body must be a JSON object");
 		goto done;
 	}

@@ -141,6 +141,8 @@
 #include "gem_events.h"
 #include "str.h"
 
+struct json;
+
 struct xl_gem_opts {
 	long long max_tokens_cap;       /* model max_tokens: maxOutputTokens = min(request, cap) */
 	int has_temperature;            /* config override for temperature (only when set) */
@@ -148,6 +150,7 @@ struct xl_gem_opts {
 	const char *reasoning_effort;   /* config (minimal|none|low|medium|high|xhigh|max) or NULL */
 	const char *model_name;         /* to choose thinkingBudget (2.x) vs thinkingLevel (3.x) */
 	const char *extra_body;         /* a JSON object from config merged last (deep) or NULL */
+	const struct json *parsed;      /* optional: body already parsed by the caller (same pointer and length), used instead of parsing again */
 };
 
 /* Convert the Anthropic Messages request body to a Gemini

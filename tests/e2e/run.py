@@ -489,6 +489,29 @@ def run_all(binary, tmp, sdk_dir):
         eq(err_json(out)["type"], "invalid_request_error", "type")
     check("error: malformed JSON body → 400", t_bad_json)
 
+    def t_passthrough_strict():
+        # A passthrough body naming its model first is validated without
+        # tokens: as strict deep inside, errors at the same byte, duplicates
+        # refused, and nothing reaches the upstream.
+        before = up.count()
+        src = b'{"model":"claude-test","messages":[{"role":"user","content":[{"type":"text","text":"a\x01b"}]}]}'
+        st, _, out = post(X, A, src)
+        eq(st, 400, "raw control character")
+        e = err_json(out)
+        eq(e["message"], "request body is not valid JSON (error at byte %d)" % src.index(b"\x01"), "message")
+        src = b'{"model":"claude-test","max_tokens":9,"messages":[],"x":[1,2,{"y":"\xc3("}]}'
+        st, _, out = post(X, A, src)
+        eq(st, 400, "bad UTF-8")
+        eq(err_json(out)["message"], "request body is not valid JSON (error at byte %d)" % src.index(b"\xc3("), "utf8")
+        st, _, out = post(X, A, b'{"model":"claude-test","messages":[],"model":"claude-test"}')
+        eq(st, 400, "duplicate model")
+        assert "duplicate" in err_json(out)["message"], out
+        eq(up.count(), before, "nothing sent upstream")
+        st, _, _ = post(X, A, b'{"model":"claude-test","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}')
+        eq(st, 200, "a good one passes")
+    check("anthropic passthrough: validated as strictly without tokens (errors, offsets, duplicates)",
+          t_passthrough_strict)
+
     def t_not_translated():
         st, _, out = post(X, A, msg("codex-model"))
         eq(st, 501, "status")

@@ -1,12 +1,14 @@
 /* fuzz_tokest.c: the token estimator under hostile input. Every input goes
  * to tokest_request, tokest_text and tokest_image_size; abort()s unless:
  *   - a request gives 0 with at least the closing turn's 3 tokens, or -1
- *     with a message and 0 tokens, and the same answer twice;
+ *     with a message and 0 tokens, and the same answer again from the
+ *     caller's parse (tokest_request_parsed);
  *   - text costs at most one token per byte, and V2 never less than V1;
  *   - an image size is non-zero when found, and the base64 text of the same
  *     bytes gives the same answer (the on-demand decoder agrees with raw
  *     reads); image tokens stay within the caps, V1 <= V2. */
 #include "tokest.h"
+#include "json.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,7 +35,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct str s = str_make((const char *)data, size);
 	long long t1 = -5, t2 = -5;
 	char e1[96], e2[96];
-	int r1 = tokest_request(s, &t1, e1, sizeof e1), r2 = tokest_request(s, &t2, e2, sizeof e2);
+	struct json j;
+	int r1 = tokest_request(s, &t1, e1, sizeof e1), r2;
+	/* the same from the caller's parse, where it parses; else again */
+	if (json_parse(&j, s.p, s.n) == 0) {
+		r2 = tokest_request_parsed(&j, &t2, e2, sizeof e2);
+		json_free(&j);
+	} else {
+		r2 = tokest_request(s, &t2, e2, sizeof e2);
+	}
 
 	if (r1 != r2 || t1 != t2 || (r1 != 0 && r1 != -1))
 		abort();

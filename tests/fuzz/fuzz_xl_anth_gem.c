@@ -237,16 +237,35 @@ static void run(const uint8_t *data, size_t size, const struct xl_gem_opts *o, i
 	} else if (rc != -1 || buf_len(&out) != 3 || !err[0] || !memchr(err, 0, sizeof(err))) {
 		abort();
 	}
+	/* the caller's parse handed over: the same answer, byte for byte */
+	struct json pj;
+	if (json_parse(&pj, (const char *)data, size) == 0) {
+		struct xl_gem_opts po = *o;
+		struct buf o2;
+		struct gem_names n2 = { 0, NULL, NULL };
+		char e2[160];
+		po.parsed = &pj;
+		buf_init(&o2, 1 << 24);
+		buf_puts(&o2, "pre");
+		int r2 = xl_anth_to_gem(str_make((const char *)data, size), &po, &o2, &n2, e2, sizeof(e2));
+		if (r2 != rc || (rc == 0 && (buf_len(&o2) != buf_len(&out) ||
+		                             memcmp(buf_data(&o2), buf_data(&out), buf_len(&out)))) ||
+		    (rc != 0 && strcmp(e2, err)))
+			abort();
+		gem_names_free(&n2);
+		buf_free(&o2);
+		json_free(&pj);
+	}
 	gem_names_free(&names);
 	buf_free(&out);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct xl_gem_opts plain = { 4096, 0, 0.0, NULL, "gemini-2.5-flash", NULL };
+	static const struct xl_gem_opts plain = { 4096, 0, 0.0, NULL, "gemini-2.5-flash", NULL, NULL };
 	static const struct xl_gem_opts rich = { 0, 1, 0.5, "max", "gemini-3-pro-preview",
 		                                 "{\"generationConfig\":{\"thinkingConfig\":{\"thinkingLevel\":\"low\"}},"
-		                                 "\"safetySettings\":[]}" };
+		                                 "\"safetySettings\":[]}", NULL };
 	run(data, size, &plain, 0);
 	run(data, size, &rich, 1);
 	return 0;
