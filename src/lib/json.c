@@ -241,10 +241,18 @@ static inline __attribute__((always_inline)) int string_block(const char *s, siz
                                                             size_t *pos)
 {
 	size_t i = *pi, adv = 64;
+	const unsigned char *p = (const unsigned char *)s + i;
 	while (sp) {
 		size_t k = (size_t)__builtin_ctzll(sp), at = i + k, len;
-		unsigned char c = (unsigned char)s[at];
-		if (__builtin_expect(c == '\\', 1)) { /* most special bytes of prose: \n \" \\ */
+		unsigned char c = p[k];
+		/* most special bytes of prose are one-letter escapes (\n \" \\)
+		 * inside the block: clear the backslash's bit and the escaped
+		 * byte's (bits below k are clear already) */
+		if (c == '\\' && k < 63 && esc_len[p[k + 1]] == 2) {
+			sp &= ~(3ull << k);
+			continue;
+		}
+		if (c == '\\') {
 			if (at + 1 >= n) {
 				*pos = n;
 				return -1;
