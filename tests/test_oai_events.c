@@ -1247,7 +1247,7 @@ static const struct fcase {
 	{ "two choices", "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"}},{\"index\":1,\"delta\":{\"content\":\"b\"}}]}", 0, 0 },
 	{ "index 1", "{\"choices\":[{\"index\":1,\"delta\":{\"content\":\"a\"}}]}", 0, 0 },
 	{ "index 0.0", "{\"choices\":[{\"index\":0.0,\"delta\":{\"content\":\"a\"}}]}", 0, 0 },
-	{ "tool call", "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"t1\",\"function\":{\"name\":\"f\","
+	{ "tool call's first piece", "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"t1\",\"function\":{\"name\":\"f\","
 	  "\"arguments\":\"{}\"}}]}}]}", 0, 0 },
 	{ "reasoning", "{\"choices\":[{\"delta\":{\"reasoning_content\":\"hmm\",\"content\":\"a\"}}]}", 0, 0 },
 	{ "refusal", "{\"choices\":[{\"delta\":{\"refusal\":\"no\"}}]}", 0, 0 },
@@ -1271,6 +1271,66 @@ static const struct fcase {
 	{ "bad: unterminated", "{\"choices\":[{\"delta\":{\"content\":\"a\"}}]", 0, 0 },
 	{ "bad: index 01", "{\"choices\":[{\"index\":01,\"delta\":{\"content\":\"a\"}}]}", 0, 0 },
 	{ "bad: not an object", "[{\"choices\":[]}]", 0, 0 },
+};
+
+/* Argument pieces of tool calls, after the calls' first pieces (pre, the
+ * full way): fast when one call's piece without id or name, and always the
+ * same output as the full way. */
+#define CALL1 "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"type\":\"function\"," \
+	"\"function\":{\"name\":\"Bash\",\"arguments\":\"\"}}]}}]}"
+#define CALL2 "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_2\",\"type\":\"function\"," \
+	"\"function\":{\"name\":\"Read\",\"arguments\":\"\"}}]}}]}"
+#define ARGS(idx, a) "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":" idx ",\"function\":{\"arguments\":" a "}}]}}]}"
+static const struct tcase {
+	const char *name, *pre, *chunk;
+	int fast;
+	int ok; /* a fast one relayed; 0: the stream fails there (the same way both ways) */
+} tcases[] = {
+	{ "args: a piece", CALL1, ARGS("0", "\"{\\\"command\\\":\\\"ls\""), 1, 1 },
+	{ "args: the whole object at once", CALL1, ARGS("0", "\"{\\\"command\\\":\\\"ls -la\\\"}\""), 1, 1 },
+	{ "args: empty string", CALL1, ARGS("0", "\"\""), 1, 1 },
+	{ "args: escapes and UTF-8", CALL1, ARGS("0", "\"{\\\"p\\\":\\\"caf\xc3\xa9 \\\\n\\u00e9\\\"}\""), 1, 1 },
+	{ "args: OpenAI's full chunk", CALL1,
+	  "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1795547843,\"model\":\"m\","
+	  "\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"a\\\"\"}}]},"
+	  "\"logprobs\":null,\"finish_reason\":null}]}", 1, 1 },
+	{ "args: with type and nulls", CALL1,
+	  "{\"choices\":[{\"delta\":{\"role\":null,\"content\":null,\"reasoning\":null,\"tool_calls\":[{\"type\":\"function\","
+	  "\"function\":{\"arguments\":\"{}\"},\"index\":0}]}}]}", 1, 1 },
+	{ "args: the second of two calls", CALL1 "\n\ndata: " CALL2, ARGS("1", "\"{\\\"file\\\":1}\""), 1, 1 },
+	{ "args: the first call, the second opened (interleaved)", CALL1 "\n\ndata: " CALL2, ARGS("0", "\"{}\""), 1, 0 },
+	{ "args: held back (no call open yet)", "{\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}", ARGS("3", "\"{}\""), 1, 0 },
+	{ "args: a big index", CALL1, ARGS("123456789", "\"{}\""), 1, 0 },
+	{ "args: index 1.0", CALL1, ARGS("1.0", "\"{}\""), 0, 1 },
+	{ "args: index 1e0", CALL1, ARGS("1e0", "\"{}\""), 0, 1 },
+	{ "args: index -1", CALL1, ARGS("-1", "\"{}\""), 0, 1 },
+	{ "args: index of 10 digits", CALL1, ARGS("1234567890", "\"{}\""), 0, 1 },
+	{ "args: index as a string", CALL1, ARGS("\"0\"", "\"{}\""), 0, 1 },
+	{ "args: an object, not a string", CALL1, ARGS("0", "{\"a\":1}"), 0, 1 },
+	{ "args: null", CALL1, ARGS("0", "null"), 0, 1 },
+	{ "args: with an id", CALL1,
+	  "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_1\",\"function\":{\"arguments\":\"{}\"}}]}}]}", 0, 1 },
+	{ "args: with a name", CALL1,
+	  "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"name\":\"Bash\",\"arguments\":\"{}\"}}]}}]}", 0, 1 },
+	{ "args: no index", CALL1, "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"function\":{\"arguments\":\"{}\"}}]}}]}", 0, 1 },
+	{ "args: no arguments", CALL1, "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{}}]}}]}", 0, 1 },
+	{ "args: two calls in one chunk", CALL1 "\n\ndata: " CALL2,
+	  "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{}\"}},"
+	  "{\"index\":1,\"function\":{\"arguments\":\"{}\"}}]}}]}", 0, 1 },
+	{ "args: and text in one delta", CALL1,
+	  "{\"choices\":[{\"delta\":{\"content\":\"x\",\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{}\"}}]}}]}", 0, 1 },
+	{ "args: empty tool_calls", CALL1, "{\"choices\":[{\"delta\":{\"tool_calls\":[]}}]}", 0, 1 },
+	{ "args: repeated index", CALL1,
+	  "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"index\":1,\"function\":{\"arguments\":\"{}\"}}]}}]}", 0, 1 },
+	{ "args: repeated arguments", CALL1,
+	  "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"a\",\"arguments\":\"b\"}}]}}]}", 0, 1 },
+	{ "args: escaped key", CALL1,
+	  "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"argum\\u0065nts\":\"{}\"}}]}}]}", 0, 1 },
+	{ "args: bad escape", CALL1, ARGS("0", "\"a\\qb\""), 0, 1 },
+	{ "args: bad UTF-8", CALL1, ARGS("0", "\"a\xc3\""), 0, 1 },
+	{ "args: index 01", CALL1, ARGS("01", "\"{}\""), 0, 1 },
+	{ "args: with finish_reason", CALL1,
+	  "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"}\"}}]},\"finish_reason\":\"tool_calls\"}]}", 0, 1 },
 };
 
 static void test_fast_path(void)
@@ -1303,6 +1363,53 @@ static void test_fast_path(void)
 			run_stream(buf_data(&in), buf_len(&in), NULL, 0, &off);
 			oai_dec_fast = 1;
 			CHECK(oai_dec_fast_n == before, "off: the fast path still ran");
+			CHECK(buf_len(&on.out) == buf_len(&off.out) &&
+			              memcmp(buf_data(&on.out), buf_data(&off.out), buf_len(&on.out)) == 0,
+			      "fast path:\n%.*s\n--- full way ---\n%.*s", (int)buf_len(&on.out), buf_data(&on.out),
+			      (int)buf_len(&off.out), buf_data(&off.out));
+			buf_free(&in);
+			buf_free(&on.out);
+			buf_free(&off.out);
+		}
+	}
+	for (size_t i = 0; i < sizeof(tcases) / sizeof(tcases[0]); i++) {
+		const struct tcase *c = &tcases[i];
+		CASE(c->name)
+		{
+			struct buf in;
+			struct rec on, off;
+			unsigned long before;
+			buf_init(&in, 1 << 20);
+			buf_puts(&in, first); /* a fast one: counted below */
+			buf_puts(&in, "data: ");
+			buf_puts(&in, c->pre);
+			buf_puts(&in, "\n\ndata: ");
+			buf_puts(&in, c->chunk);
+			buf_puts(&in, "\n\ndata: ");
+			buf_puts(&in, c->chunk); /* twice: a call's pieces come in a row */
+			buf_puts(&in, "\n\n");
+			buf_puts(&in, last);
+			rec_init(&on);
+			rec_init(&off);
+			before = oai_dec_fast_n;
+			run_stream(buf_data(&in), buf_len(&in), NULL, 0, &on);
+			/* the pre chunks: one fast when it is text */
+			unsigned long want = 1 + 2 * (unsigned long)c->fast + (strstr(c->pre, "content") != NULL);
+			CHECK(oai_dec_fast_n - before == want, "fast path taken %lu times, want %lu", oai_dec_fast_n - before,
+			      want);
+			/* relayed as a JSON delta, or failed as the case says */
+			buf_putc(&on.out, 0);
+			on.out.len--;
+			if (c->fast && c->ok)
+				CHECK(!strstr(buf_data(&on.out), DEC_FAIL) && !strstr(buf_data(&on.out), "event: error") &&
+				              (strstr(c->chunk, "\"arguments\":\"\"") || strstr(buf_data(&on.out), "partial_json")),
+				      "not relayed:\n%.*s", (int)buf_len(&on.out), buf_data(&on.out));
+			else if (c->fast)
+				CHECK(strstr(buf_data(&on.out), "event: error") != NULL, "no error:\n%.*s", (int)buf_len(&on.out),
+				      buf_data(&on.out));
+			oai_dec_fast = 0;
+			run_stream(buf_data(&in), buf_len(&in), NULL, 0, &off);
+			oai_dec_fast = 1;
 			CHECK(buf_len(&on.out) == buf_len(&off.out) &&
 			              memcmp(buf_data(&on.out), buf_data(&off.out), buf_len(&on.out)) == 0,
 			      "fast path:\n%.*s\n--- full way ---\n%.*s", (int)buf_len(&on.out), buf_data(&on.out),

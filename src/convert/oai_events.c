@@ -769,18 +769,32 @@ static int chunk(struct oai_dec *d, struct out *o, const struct json *j)
  * its id and role):
  *   {"id":..,"object":..,"created":..,"model":..,"choices":[{"index":0,
  *    "delta":{"content":".."},"logprobs":null,"finish_reason":null}]}
- * This reads that shape in one validating pass (json_step_*: what
+ * and most of the rest, in Claude Code's traffic, carry a piece of one tool
+ * call's arguments:
+ *    "delta":{"tool_calls":[{"index":1,"function":{"arguments":".."}}]}
+ * This reads those shapes in one validating pass (json_step_*: what
  * json_parse would check, byte for byte) and makes the same call the full
- * way makes for it (on_text). Anything else (or any doubt) is 0, "not
- * handled", and the chunk goes the full way: a finish_reason, usage, an
- * error, tool calls, reasoning, a refusal, content parts, a nested value
- * where a scalar is expected, an escaped key, a second choice or a repeated
- * member the full way reads, or any invalid JSON (the full way then reports
- * it). 1 when handled, -1 on an error already reported. */
+ * way makes for them (on_text, on_tool). Anything else (or any doubt) is 0,
+ * "not handled", and the chunk goes the full way: a finish_reason, usage, an
+ * error, a tool call's first piece (its id or name), two calls in a chunk,
+ * text and a call in one, reasoning, a refusal, content parts, a nested
+ * value where a scalar is expected, an escaped key, a second choice or a
+ * repeated member the full way reads, or any invalid JSON (the full way
+ * then reports it). 1 when handled, -1 on an error already reported. */
 int oai_dec_fast = 1;
 unsigned long oai_dec_fast_n;
 
-enum { FK_OTHER, FK_CHOICES, FK_USAGE, FK_ERROR, FK_INDEX, FK_DELTA, FK_FINISH, FK_CONTENT, FK_NULL_ONLY, FK_ID };
+enum { FK_OTHER, FK_CHOICES, FK_USAGE, FK_ERROR, FK_INDEX, FK_DELTA, FK_FINISH, FK_CONTENT, FK_NULL_ONLY, FK_ID,
+       FK_TOOLS, FK_FUNCTION, FK_ARGS, FK_NAME };
+
+/* What a chunk's delta holds for the fast path: text, or one piece of a
+ * tool call's arguments (its index and raw string). */
+struct fast_delta {
+	struct str text;
+	int tool;
+	long long index;
+	struct str args;
+};
 
 static inline size_t fast_ws(const char *s, size_t n, size_t i)
 {
@@ -809,6 +823,7 @@ static inline __attribute__((always_inline)) int fast_key(const char *s, size_t 
 	*bit = 0;
 	switch (kn) { /* lengths first, then one compare of a constant size */
 	case 2: (void)FK_IS("id", FK_ID, 11); break;
+	case 4: (void)FK_IS("name", FK_NAME, 14); break;
 	case 5:
 		(void)(FK_IS("usage", FK_USAGE, 0) || FK_IS("error", FK_ERROR, 1) || FK_IS("index", FK_INDEX, 2) ||
 		       FK_IS("delta", FK_DELTA, 3));
@@ -817,8 +832,9 @@ static inline __attribute__((always_inline)) int fast_key(const char *s, size_t 
 		(void)(FK_IS("choices", FK_CHOICES, 4) || FK_IS("content", FK_CONTENT, 5) ||
 		       FK_IS("refusal", FK_NULL_ONLY, 6));
 		break;
-	case 9: (void)FK_IS("reasoning", FK_NULL_ONLY, 7); break;
-	case 10: (void)FK_IS("tool_calls", FK_NULL_ONLY, 8); break;
+	case 8: (void)FK_IS("function", FK_FUNCTION, 12); break;
+	case 9: (void)(FK_IS("reasoning", FK_NULL_ONLY, 7) || FK_IS("arguments", FK_ARGS, 13)); break;
+	case 10: (void)FK_IS("tool_calls", FK_TOOLS, 8); break;
 	case 13: (void)FK_IS("finish_reason", FK_FINISH, 9); break;
 	case 17: (void)FK_IS("reasoning_content", FK_NULL_ONLY, 10); break;
 	}
@@ -851,9 +867,77 @@ static inline int fast_next(const char *s, size_t n, size_t *pos, char close)
 	return -1;
 }
 
-/* {"content": string or null, reasoning / refusal / tool_calls: null,
- * others (role...): a scalar}; *pos is at its '{'. */
-static int fast_delta(const char *s, size_t n, size_t *pos, struct str *text)
+/* {"arguments": string, others: a scalar}, a tool call's function without
+ * its name; *pos is at its '{'. */
+static int fast_function(const char *s, size_t n, size_t *pos, struct fast_delta *f)
+{
+	unsigned seen = 0, bit;
+	int kind, r;
+	(*pos)++;
+	do {
+		if (fast_key(s, n, pos, &kind, &bit) || (seen & bit) || kind == FK_NAME)
+			return -1;
+		seen |= bit;
+		if (kind == FK_ARGS) {
+			size_t a = *pos + 1;
+			int plain;
+			if (s[*pos] != '"' || json_step_str(s, n, pos, &plain))
+				return -1;
+			f->args = (struct str){ s + a, *pos - 1 - a };
+		} else if (json_step_scalar(s, n, pos)) {
+			return -1;
+		}
+	} while ((r = fast_next(s, n, pos, '}')) == 1);
+	return r < 0 || !(seen & 1u << 13) ? -1 : 0;
+}
+
+/* [{"index": a plain integer, "function": {..}, others (type): a scalar}]:
+ * one call, no id; *pos is at its '['. */
+static int fast_tool_calls(const char *s, size_t n, size_t *pos, struct fast_delta *f)
+{
+	unsigned seen = 0, bit;
+	int kind, r;
+	*pos = fast_ws(s, n, *pos + 1);
+	if (*pos >= n || s[*pos] != '{')
+		return -1;
+	(*pos)++;
+	do {
+		if (fast_key(s, n, pos, &kind, &bit) || (seen & bit) || kind == FK_ID)
+			return -1;
+		seen |= bit;
+		if (kind == FK_INDEX) {
+			/* digits as written, up to 9 (the full way's json_int
+			 * reads 1.0 or 1e0 as 1 too: those go there) */
+			size_t d = *pos;
+			long long v = 0;
+			while (d < n && d - *pos < 10 && s[d] >= '0' && s[d] <= '9')
+				v = v * 10 + (s[d++] - '0');
+			if (d == *pos || d - *pos > 9 || (s[*pos] == '0' && d - *pos > 1) ||
+			    (d < n && (s[d] == '.' || (s[d] | 0x20) == 'e')))
+				return -1;
+			f->index = v;
+			*pos = d;
+		} else if (kind == FK_FUNCTION) {
+			if (s[*pos] != '{' || fast_function(s, n, pos, f))
+				return -1;
+		} else if (json_step_scalar(s, n, pos)) {
+			return -1;
+		}
+	} while ((r = fast_next(s, n, pos, '}')) == 1);
+	if (r < 0 || !(seen & 1u << 2) || !(seen & 1u << 12))
+		return -1;
+	*pos = fast_ws(s, n, *pos);
+	if (*pos >= n || s[*pos] != ']')
+		return -1; /* a second call: the full way */
+	(*pos)++;
+	f->tool = 1;
+	return 0;
+}
+
+/* {"content": string or null, tool_calls: null or one argument piece,
+ * reasoning / refusal: null, others (role...): a scalar}; *pos is at its
+ * '{'. */
+static int fast_delta(const char *s, size_t n, size_t *pos, struct fast_delta *f)
 {
 	unsigned seen = 0, bit;
 	int kind, r;
@@ -872,20 +956,24 @@ static int fast_delta(const char *s, size_t n, size_t *pos, struct str *text)
 			int plain;
 			if (json_step_str(s, n, pos, &plain))
 				return -1;
-			*text = (struct str){ s + a, *pos - 1 - a };
-		} else if (kind == FK_CONTENT || kind == FK_NULL_ONLY) {
+			f->text = (struct str){ s + a, *pos - 1 - a };
+		} else if (kind == FK_TOOLS && s[*pos] == '[') {
+			if (fast_tool_calls(s, n, pos, f))
+				return -1;
+		} else if (kind == FK_CONTENT || kind == FK_NULL_ONLY || kind == FK_TOOLS) {
 			if (fast_null(s, n, pos))
 				return -1;
 		} else if (json_step_scalar(s, n, pos)) {
 			return -1;
 		}
 	} while ((r = fast_next(s, n, pos, '}')) == 1);
-	return r;
+	/* text and a call in one delta: the full way (it orders them) */
+	return r < 0 || (f->tool && f->text.p) ? -1 : r;
 }
 
 /* [{"index": 0, "delta": {..}, "finish_reason": null, others: a scalar}];
  * *pos is at its '['. One choice only. */
-static int fast_choices(const char *s, size_t n, size_t *pos, struct str *text)
+static int fast_choices(const char *s, size_t n, size_t *pos, struct fast_delta *f)
 {
 	unsigned seen = 0, bit;
 	int kind, r;
@@ -903,7 +991,7 @@ static int fast_choices(const char *s, size_t n, size_t *pos, struct str *text)
 				return -1;
 			(*pos)++;
 		} else if (kind == FK_DELTA) {
-			if (s[*pos] != '{' || fast_delta(s, n, pos, text))
+			if (s[*pos] != '{' || fast_delta(s, n, pos, f))
 				return -1;
 		} else if (kind == FK_FINISH) {
 			if (fast_null(s, n, pos))
@@ -926,7 +1014,8 @@ static int fast_chunk(struct oai_dec *d, struct out *o, struct str data)
 	const char *s = data.p;
 	size_t n = data.n, pos;
 	unsigned seen = 0, bit;
-	struct str text = STR_NULL, id = STR_NULL, t;
+	struct str id = STR_NULL, t;
+	struct fast_delta f = { STR_NULL, 0, 0, STR_NULL };
 	int kind, r, plain;
 	if (n > (1u << 20)) /* far below JSON_MAX_TOKENS' reach (2+ bytes a token) */
 		return 0;
@@ -939,7 +1028,7 @@ static int fast_chunk(struct oai_dec *d, struct out *o, struct str data)
 			return 0;
 		seen |= bit;
 		if (kind == FK_CHOICES) {
-			if (s[pos] != '[' || fast_choices(s, n, &pos, &text))
+			if (s[pos] != '[' || fast_choices(s, n, &pos, &f))
 				return 0;
 		} else if (kind == FK_USAGE || kind == FK_ERROR) {
 			if (fast_null(s, n, &pos))
@@ -959,9 +1048,17 @@ static int fast_chunk(struct oai_dec *d, struct out *o, struct str data)
 	oai_dec_fast_n++;
 	if (!d->started && start(d, o, id))
 		return -1;
-	if (!text.p)
+	if (f.tool) {
+		/* as tool_tok: the arguments decoded into scratch, no id, no name */
+		buf_reset(&d->scratch);
+		if (json_unescape(f.args, &d->scratch))
+			return bad(d, o, "a tool call string is too long or badly escaped");
+		return on_tool(d, o, 1, f.index, STR_NULL, STR_NULL,
+		               buf_len(&d->scratch) ? buf_str(&d->scratch) : STR_NULL) ? -1 : 1;
+	}
+	if (!f.text.p)
 		return 1;
-	if (raw_text(d, text, &t, &plain))
+	if (raw_text(d, f.text, &t, &plain))
 		return bad(d, o, "a string is too long or badly escaped");
 	return on_text(d, o, OPEN_TEXT, t, plain) ? -1 : 1;
 }

@@ -162,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run_stream(data, size, sizes, sizeof(sizes), &b);
 	if (buf_len(&a) != buf_len(&b) || (buf_len(&a) && memcmp(buf_data(&a), buf_data(&b), buf_len(&a))))
 		abort();
-	/* the decoder's fast path (text deltas read without tokens) against the full way */
+	/* the decoder's fast path (text deltas and tool-call argument pieces read without tokens) against the full way */
 	buf_free(&b);
 	buf_init(&b, (size_t)1 << 28);
 	oai_dec_fast = 0;
