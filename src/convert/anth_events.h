@@ -25,6 +25,10 @@ int anth_error_status(struct str type);
  * invalid_request_error for 4xx and api_error for anything else. */
 const char *anth_error_type(int status);
 
+/* The Anthropic content block type of each hub block kind (hub.h's order:
+ * text, thinking, redacted_thinking, tool_use). */
+extern const char *const anth_block_names[4];
+
 /* ---- 1. Anthropic SSE -> hub events ------------------------------------------ */
 
 /* Cap on one event's data; larger events are refused. */

@@ -867,6 +867,13 @@ static inline int fast_next(const char *s, size_t n, size_t *pos, char close)
 	return -1;
 }
 
+/* fast_key out of line, for the tool call's levels (rarer than a text
+ * delta's: the binary stays under its size bar). */
+static __attribute__((noinline)) int fast_key_ool(const char *s, size_t n, size_t *pos, int *kind, unsigned *bit)
+{
+	return fast_key(s, n, pos, kind, bit);
+}
+
 /* {"arguments": string, others: a scalar}, a tool call's function without
  * its name; *pos is at its '{'. */
 static int fast_function(const char *s, size_t n, size_t *pos, struct fast_delta *f)
@@ -875,7 +882,7 @@ static int fast_function(const char *s, size_t n, size_t *pos, struct fast_delta
 	int kind, r;
 	(*pos)++;
 	do {
-		if (fast_key(s, n, pos, &kind, &bit) || (seen & bit) || kind == FK_NAME)
+		if (fast_key_ool(s, n, pos, &kind, &bit) || (seen & bit) || kind == FK_NAME)
 			return -1;
 		seen |= bit;
 		if (kind == FK_ARGS) {
@@ -893,7 +900,7 @@ static int fast_function(const char *s, size_t n, size_t *pos, struct fast_delta
 
 /* [{"index": a plain integer, "function": {..}, others (type): a scalar}]:
  * one call, no id; *pos is at its '['. */
-static int fast_tool_calls(const char *s, size_t n, size_t *pos, struct fast_delta *f)
+static __attribute__((noinline)) int fast_tool_calls(const char *s, size_t n, size_t *pos, struct fast_delta *f)
 {
 	unsigned seen = 0, bit;
 	int kind, r;
@@ -902,7 +909,7 @@ static int fast_tool_calls(const char *s, size_t n, size_t *pos, struct fast_del
 		return -1;
 	(*pos)++;
 	do {
-		if (fast_key(s, n, pos, &kind, &bit) || (seen & bit) || kind == FK_ID)
+		if (fast_key_ool(s, n, pos, &kind, &bit) || (seen & bit) || kind == FK_ID)
 			return -1;
 		seen |= bit;
 		if (kind == FK_INDEX) {
