@@ -697,12 +697,14 @@ static void test_pick(void)
 	}
 }
 
-/* json_pick with keys sharing a first-byte bucket ('a' 0x61 and '!' 0x21
- * both fall in bucket 0x21) and with more keys than its chained path
- * takes (65 and up: the plain loop), against json_get. */
+/* json_pick with keys sharing a bucket of their first two bytes ("!x" and
+ * "ax", "!" and "a": JSON_PICK_BUCKET is (c0 * 7 + c1) & 63), with escapes
+ * in a key's first and second byte, and with more keys than its chained
+ * path takes (33 and up: the plain loop), against json_get. */
 static void test_pick_buckets(void)
 {
-	static const char doc[] = "{\"!x\":1,\"ax\":2,\"a\":3,\"!\":4,\"\\u0061x\":5,\"k40\":6,\"k64\":7,\"@\":8,\"\":9}";
+	static const char doc[] = "{\"!x\":1,\"ax\":2,\"a\":3,\"!\":4,\"\\u0061x\":5,\"k40\":6,\"k64\":7,\"@\":8,\"\":9,"
+	                          "\"k\\u00372\":60}"; /* k72, its second byte escaped */
 	char names[80][8];
 	struct json_key keys[80];
 	int out[80], bad = 0;
@@ -714,7 +716,7 @@ static void test_pick_buckets(void)
 			snprintf(names[k], sizeof(names[k]), "k%d", k);
 		keys[k] = json_key(names[k]);
 	}
-	CASE("json_pick: shared buckets, chained (<= 64 keys) and plain (> 64) paths agree with json_get") {
+	CASE("json_pick: shared buckets, chained (<= 32 keys) and plain (> 32) paths agree with json_get") {
 		CHECK(json_parse(&j, doc, sizeof(doc) - 1) == 0, "parse");
 		for (int nk = 1; nk <= 80; nk++) {
 			json_pick(&j, 0, keys, nk, out);
@@ -724,6 +726,10 @@ static void test_pick_buckets(void)
 		CHECK(bad == 0, "%d answers differ from json_get", bad);
 		json_pick(&j, 0, keys, 6, out);
 		CHECK(json_raw(&j, out[1]).p[0] == '5', "escaped spelling of ax, later, wins");
+		json_pick(&j, 0, keys, 80, out); /* the plain path (over 32 keys) ... */
+		CHECK(json_raw(&j, out[72]).p[0] == '6' && json_raw(&j, out[72]).n == 2, "k72 spelled k\\u00372");
+		json_pick(&j, 0, keys + 72, 1, out); /* ... and the chained one */
+		CHECK(json_raw(&j, out[0]).p[0] == '6' && json_raw(&j, out[0]).n == 2, "k72 alone");
 		CHECK(json_raw(&j, out[4]).p[0] == '8' && json_raw(&j, out[5]).p[0] == '9', "@ and the empty key");
 		json_free(&j);
 	}
