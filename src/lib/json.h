@@ -164,8 +164,9 @@ static inline struct json_key json_key(const char *s)
 	return k;
 }
 /* json_get for several keys in one pass over object obj: out[k] is the value
- * token of keys[k] or -1 (all -1 when obj is not an object). Members whose
- * first byte no key (nor an escape) starts with cost one test. */
+ * token of keys[k] or -1 (all -1 when obj is not an object). With up to 32
+ * keys, a member whose first two bytes no key starts with costs one test
+ * (an escape among them takes the decoding path). */
 void json_pick(const struct json *j, int obj, const struct json_key *keys, int nkeys, int *out);
 /* Element idx of array arr, or -1. */
 int json_at(const struct json *j, int arr, size_t idx);
