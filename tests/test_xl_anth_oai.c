@@ -118,6 +118,10 @@ static const struct row basic[] = {
 	{ __LINE__,
 	  HEAD "'messages':[" U("[{'type':'text','text':'hi','cache_control':{'type':'ephemeral'},'citations':[]}]") "]}",
 	  "{'model':'up','messages':[" U("'hi'") "]," TAIL },
+	/* a block type spelled with escapes is that type; one that decodes to another word is not */
+	{ __LINE__,
+	  HEAD "'messages':[" U("[{'type':'t\\u0065xt','text':'hi'},{'type':'text\\u0073','text':'no'}]") "]}",
+	  "{'model':'up','messages':[" U("'hi'") "]," TAIL },
 	/* several text blocks -> parts */
 	{ __LINE__,
 	  HEAD "'messages':[" U("[{'type':'text','text':'a'},{'type':'text','text':'b'}]") "]}",

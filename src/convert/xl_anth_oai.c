@@ -136,55 +136,52 @@ static int xl_str_starts(struct xl *x, int t, const char *p)
 	return json_raw_starts(json_raw(x->j, t), p);
 }
 
-static enum xl_blk xl_kind_slow(const struct json *j, int t)
+/* A block type by its (decoded) name. */
+static enum xl_blk xl_kind_text(const char *p, size_t n)
 {
-	if (json_str_eq(j, t, "text"))
-		return XL_B_TEXT;
-	if (json_str_eq(j, t, "image"))
-		return XL_B_IMAGE;
-	if (json_str_eq(j, t, "tool_use"))
-		return XL_B_TOOL_USE;
-	if (json_str_eq(j, t, "tool_result"))
-		return XL_B_TOOL_RESULT;
-	if (json_str_eq(j, t, "thinking"))
-		return XL_B_THINKING;
-	if (json_str_eq(j, t, "document"))
-		return XL_B_DOCUMENT;
-	return XL_B_OTHER;
-}
-
-/* A block type by its raw text: without a backslash the raw text is the
- * decoded one, so one compare by length decides; an escaped spelling takes
- * the decoding path. */
-static enum xl_blk xl_kind(const struct json *j, int t)
-{
-	struct str r;
-	if (!json_is_str(j, t))
-		return XL_B_OTHER;
-	r = json_raw(j, t);
-	switch (r.n) {
+	switch (n) { /* lengths first, then one compare of a constant size */
 	case 4:
-		if (!memcmp(r.p, "text", 4))
+		if (!memcmp(p, "text", 4))
 			return XL_B_TEXT;
 		break;
 	case 5:
-		if (!memcmp(r.p, "image", 5))
+		if (!memcmp(p, "image", 5))
 			return XL_B_IMAGE;
 		break;
 	case 8:
-		if (!memcmp(r.p, "tool_use", 8))
+		if (!memcmp(p, "tool_use", 8))
 			return XL_B_TOOL_USE;
-		if (!memcmp(r.p, "thinking", 8))
+		if (!memcmp(p, "thinking", 8))
 			return XL_B_THINKING;
-		if (!memcmp(r.p, "document", 8))
+		if (!memcmp(p, "document", 8))
 			return XL_B_DOCUMENT;
 		break;
 	case 11:
-		if (!memcmp(r.p, "tool_result", 11))
+		if (!memcmp(p, "tool_result", 11))
 			return XL_B_TOOL_RESULT;
 		break;
 	}
-	return xl_has_bs(r) ? xl_kind_slow(j, t) : XL_B_OTHER;
+	return XL_B_OTHER;
+}
+
+/* A block type by its string token: without a backslash the raw text is the
+ * decoded one; an escaped spelling is decoded first (no type's name is
+ * longer than 16 bytes). */
+static enum xl_blk xl_kind(const struct json *j, int t)
+{
+	struct str r;
+	struct buf d;
+	enum xl_blk k;
+	if (!json_is_str(j, t))
+		return XL_B_OTHER;
+	r = json_raw(j, t);
+	k = xl_kind_text(r.p, r.n);
+	if (k != XL_B_OTHER || !xl_has_bs(r))
+		return k;
+	buf_init(&d, 16);
+	k = json_unescape(r, &d) ? XL_B_OTHER : xl_kind_text(buf_data(&d), buf_len(&d));
+	buf_free(&d);
+	return k;
 }
 
 /* Kind of a block already checked by xl_check_block. */
