@@ -786,6 +786,9 @@ unsigned long oai_dec_fast_n;
 
 enum { FK_OTHER, FK_CHOICES, FK_USAGE, FK_ERROR, FK_INDEX, FK_DELTA, FK_FINISH, FK_CONTENT, FK_NULL_ONLY, FK_ID,
        FK_TOOLS, FK_FUNCTION, FK_ARGS, FK_NAME };
+/* each known key's bit in an object's set of keys seen */
+enum { FB_USAGE, FB_ERROR, FB_INDEX, FB_DELTA, FB_CHOICES, FB_CONTENT, FB_REFUSAL, FB_REASONING, FB_TOOLS, FB_FINISH,
+       FB_REASONING_CONTENT, FB_ID, FB_FUNCTION, FB_ARGS, FB_NAME };
 
 /* What a chunk's delta holds for the fast path: text, or one piece of a
  * tool call's arguments (its index and raw string). */
@@ -822,21 +825,21 @@ static inline __attribute__((always_inline)) int fast_key(const char *s, size_t 
 	*kind = FK_OTHER;
 	*bit = 0;
 	switch (kn) { /* lengths first, then one compare of a constant size */
-	case 2: (void)FK_IS("id", FK_ID, 11); break;
-	case 4: (void)FK_IS("name", FK_NAME, 14); break;
+	case 2: (void)FK_IS("id", FK_ID, FB_ID); break;
+	case 4: (void)FK_IS("name", FK_NAME, FB_NAME); break;
 	case 5:
-		(void)(FK_IS("usage", FK_USAGE, 0) || FK_IS("error", FK_ERROR, 1) || FK_IS("index", FK_INDEX, 2) ||
-		       FK_IS("delta", FK_DELTA, 3));
+		(void)(FK_IS("usage", FK_USAGE, FB_USAGE) || FK_IS("error", FK_ERROR, FB_ERROR) || FK_IS("index", FK_INDEX, FB_INDEX) ||
+		       FK_IS("delta", FK_DELTA, FB_DELTA));
 		break;
 	case 7:
-		(void)(FK_IS("choices", FK_CHOICES, 4) || FK_IS("content", FK_CONTENT, 5) ||
-		       FK_IS("refusal", FK_NULL_ONLY, 6));
+		(void)(FK_IS("choices", FK_CHOICES, FB_CHOICES) || FK_IS("content", FK_CONTENT, FB_CONTENT) ||
+		       FK_IS("refusal", FK_NULL_ONLY, FB_REFUSAL));
 		break;
-	case 8: (void)FK_IS("function", FK_FUNCTION, 12); break;
-	case 9: (void)(FK_IS("reasoning", FK_NULL_ONLY, 7) || FK_IS("arguments", FK_ARGS, 13)); break;
-	case 10: (void)FK_IS("tool_calls", FK_TOOLS, 8); break;
-	case 13: (void)FK_IS("finish_reason", FK_FINISH, 9); break;
-	case 17: (void)FK_IS("reasoning_content", FK_NULL_ONLY, 10); break;
+	case 8: (void)FK_IS("function", FK_FUNCTION, FB_FUNCTION); break;
+	case 9: (void)(FK_IS("reasoning", FK_NULL_ONLY, FB_REASONING) || FK_IS("arguments", FK_ARGS, FB_ARGS)); break;
+	case 10: (void)FK_IS("tool_calls", FK_TOOLS, FB_TOOLS); break;
+	case 13: (void)FK_IS("finish_reason", FK_FINISH, FB_FINISH); break;
+	case 17: (void)FK_IS("reasoning_content", FK_NULL_ONLY, FB_REASONING_CONTENT); break;
 	}
 #undef FK_IS
 	if (*pos >= n || s[*pos] != ':') { /* compact JSON: the colon at once */
@@ -874,6 +877,27 @@ static __attribute__((noinline)) int fast_key_ool(const char *s, size_t n, size_
 	return fast_key(s, n, pos, kind, bit);
 }
 
+/* The one object of a one-element array ('[' at *pos): *pos just inside it. */
+static inline int fast_one_open(const char *s, size_t n, size_t *pos)
+{
+	*pos = fast_ws(s, n, *pos + 1);
+	if (*pos >= n || s[*pos] != '{')
+		return -1;
+	(*pos)++;
+	return 0;
+}
+
+/* After that object, the array's end; -1 for anything else (a second
+ * element included). */
+static inline int fast_one_close(const char *s, size_t n, size_t *pos)
+{
+	*pos = fast_ws(s, n, *pos);
+	if (*pos >= n || s[*pos] != ']')
+		return -1;
+	(*pos)++;
+	return 0;
+}
+
 /* {"arguments": string, others: a scalar}, a tool call's function without
  * its name; *pos is at its '{'. */
 static int fast_function(const char *s, size_t n, size_t *pos, struct fast_delta *f)
@@ -895,7 +919,7 @@ static int fast_function(const char *s, size_t n, size_t *pos, struct fast_delta
 			return -1;
 		}
 	} while ((r = fast_next(s, n, pos, '}')) == 1);
-	return r < 0 || !(seen & 1u << 13) ? -1 : 0;
+	return r < 0 || !(seen & 1u << FB_ARGS) ? -1 : 0;
 }
 
 /* [{"index": a plain integer, "function": {..}, others (type): a scalar}]:
@@ -904,10 +928,8 @@ static __attribute__((noinline)) int fast_tool_calls(const char *s, size_t n, si
 {
 	unsigned seen = 0, bit;
 	int kind, r;
-	*pos = fast_ws(s, n, *pos + 1);
-	if (*pos >= n || s[*pos] != '{')
+	if (fast_one_open(s, n, pos))
 		return -1;
-	(*pos)++;
 	do {
 		if (fast_key_ool(s, n, pos, &kind, &bit) || (seen & bit) || kind == FK_ID)
 			return -1;
@@ -931,12 +953,8 @@ static __attribute__((noinline)) int fast_tool_calls(const char *s, size_t n, si
 			return -1;
 		}
 	} while ((r = fast_next(s, n, pos, '}')) == 1);
-	if (r < 0 || !(seen & 1u << 2) || !(seen & 1u << 12))
-		return -1;
-	*pos = fast_ws(s, n, *pos);
-	if (*pos >= n || s[*pos] != ']')
-		return -1; /* a second call: the full way */
-	(*pos)++;
+	if (r < 0 || !(seen & 1u << FB_INDEX) || !(seen & 1u << FB_FUNCTION) || fast_one_close(s, n, pos))
+		return -1; /* also a second call: the full way */
 	f->tool = 1;
 	return 0;
 }
@@ -984,10 +1002,8 @@ static int fast_choices(const char *s, size_t n, size_t *pos, struct fast_delta 
 {
 	unsigned seen = 0, bit;
 	int kind, r;
-	*pos = fast_ws(s, n, *pos + 1);
-	if (*pos >= n || s[*pos] != '{')
+	if (fast_one_open(s, n, pos))
 		return -1;
-	(*pos)++;
 	do {
 		if (fast_key(s, n, pos, &kind, &bit) || (seen & bit))
 			return -1;
@@ -1007,13 +1023,7 @@ static int fast_choices(const char *s, size_t n, size_t *pos, struct fast_delta 
 			return -1;
 		}
 	} while ((r = fast_next(s, n, pos, '}')) == 1);
-	if (r < 0)
-		return -1;
-	*pos = fast_ws(s, n, *pos);
-	if (*pos >= n || s[*pos] != ']')
-		return -1; /* a second choice: the full way */
-	(*pos)++;
-	return 0;
+	return r < 0 || fast_one_close(s, n, pos) ? -1 : 0; /* also a second choice: the full way */
 }
 
 static int fast_chunk(struct oai_dec *d, struct out *o, struct str data)
