@@ -1333,6 +1333,31 @@ static const struct tcase {
 	  "{\"choices\":[{\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"}\"}}]},\"finish_reason\":\"tool_calls\"}]}", 0, 1 },
 };
 
+/* Run the stream in with the fast path on (into on) and off: the same
+ * output, and the fast path not run when off. The times it ran when on. */
+static unsigned long fast_and_full(const struct buf *in, struct rec *on)
+{
+	struct rec off;
+	unsigned long before = oai_dec_fast_n, taken;
+	rec_init(on);
+	rec_init(&off);
+	run_stream(buf_data(in), buf_len(in), NULL, 0, on);
+	taken = oai_dec_fast_n - before;
+	oai_dec_fast = 0;
+	before = oai_dec_fast_n;
+	run_stream(buf_data(in), buf_len(in), NULL, 0, &off);
+	oai_dec_fast = 1;
+	CHECK(oai_dec_fast_n == before, "off: the fast path still ran");
+	CHECK(buf_len(&on->out) == buf_len(&off.out) &&
+	              memcmp(buf_data(&on->out), buf_data(&off.out), buf_len(&on->out)) == 0,
+	      "fast path:\n%.*s\n--- full way ---\n%.*s", (int)buf_len(&on->out), buf_data(&on->out),
+	      (int)buf_len(&off.out), buf_data(&off.out));
+	buf_free(&off.out);
+	buf_putc(&on->out, 0); /* a C string for strstr, the NUL not counted */
+	on->out.len--;
+	return taken;
+}
+
 static void test_fast_path(void)
 {
 	static const char first[] = "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}\n\n";
@@ -1343,8 +1368,7 @@ static void test_fast_path(void)
 		CASE(c->name)
 		{
 			struct buf in;
-			struct rec on, off;
-			unsigned long before;
+			struct rec on;
 			buf_init(&in, 1 << 20);
 			if (!c->lead)
 				buf_puts(&in, first); /* itself a fast one: counted below */
@@ -1352,24 +1376,11 @@ static void test_fast_path(void)
 			buf_puts(&in, c->chunk);
 			buf_puts(&in, "\n\n");
 			buf_puts(&in, last);
-			rec_init(&on);
-			rec_init(&off);
-			before = oai_dec_fast_n;
-			run_stream(buf_data(&in), buf_len(&in), NULL, 0, &on);
-			CHECK(oai_dec_fast_n - before == (unsigned long)(c->fast + !c->lead),
-			      "fast path taken %lu times, want %d", oai_dec_fast_n - before, c->fast + !c->lead);
-			oai_dec_fast = 0;
-			before = oai_dec_fast_n;
-			run_stream(buf_data(&in), buf_len(&in), NULL, 0, &off);
-			oai_dec_fast = 1;
-			CHECK(oai_dec_fast_n == before, "off: the fast path still ran");
-			CHECK(buf_len(&on.out) == buf_len(&off.out) &&
-			              memcmp(buf_data(&on.out), buf_data(&off.out), buf_len(&on.out)) == 0,
-			      "fast path:\n%.*s\n--- full way ---\n%.*s", (int)buf_len(&on.out), buf_data(&on.out),
-			      (int)buf_len(&off.out), buf_data(&off.out));
+			unsigned long taken = fast_and_full(&in, &on);
+			CHECK(taken == (unsigned long)(c->fast + !c->lead), "fast path taken %lu times, want %d", taken,
+			      c->fast + !c->lead);
 			buf_free(&in);
 			buf_free(&on.out);
-			buf_free(&off.out);
 		}
 	}
 	for (size_t i = 0; i < sizeof(tcases) / sizeof(tcases[0]); i++) {
@@ -1377,8 +1388,7 @@ static void test_fast_path(void)
 		CASE(c->name)
 		{
 			struct buf in;
-			struct rec on, off;
-			unsigned long before;
+			struct rec on;
 			buf_init(&in, 1 << 20);
 			buf_puts(&in, first); /* a fast one: counted below */
 			buf_puts(&in, "data: ");
@@ -1389,17 +1399,11 @@ static void test_fast_path(void)
 			buf_puts(&in, c->chunk); /* twice: a call's pieces come in a row */
 			buf_puts(&in, "\n\n");
 			buf_puts(&in, last);
-			rec_init(&on);
-			rec_init(&off);
-			before = oai_dec_fast_n;
-			run_stream(buf_data(&in), buf_len(&in), NULL, 0, &on);
+			unsigned long taken = fast_and_full(&in, &on);
 			/* the pre chunks: one fast when it is text */
 			unsigned long want = 1 + 2 * (unsigned long)c->fast + (strstr(c->pre, "content") != NULL);
-			CHECK(oai_dec_fast_n - before == want, "fast path taken %lu times, want %lu", oai_dec_fast_n - before,
-			      want);
+			CHECK(taken == want, "fast path taken %lu times, want %lu", taken, want);
 			/* relayed as a JSON delta, or failed as the case says */
-			buf_putc(&on.out, 0);
-			on.out.len--;
 			if (c->fast && c->ok)
 				CHECK(!strstr(buf_data(&on.out), DEC_FAIL) && !strstr(buf_data(&on.out), "event: error") &&
 				              (strstr(c->chunk, "\"arguments\":\"\"") || strstr(buf_data(&on.out), "partial_json")),
@@ -1407,16 +1411,8 @@ static void test_fast_path(void)
 			else if (c->fast)
 				CHECK(strstr(buf_data(&on.out), "event: error") != NULL, "no error:\n%.*s", (int)buf_len(&on.out),
 				      buf_data(&on.out));
-			oai_dec_fast = 0;
-			run_stream(buf_data(&in), buf_len(&in), NULL, 0, &off);
-			oai_dec_fast = 1;
-			CHECK(buf_len(&on.out) == buf_len(&off.out) &&
-			              memcmp(buf_data(&on.out), buf_data(&off.out), buf_len(&on.out)) == 0,
-			      "fast path:\n%.*s\n--- full way ---\n%.*s", (int)buf_len(&on.out), buf_data(&on.out),
-			      (int)buf_len(&off.out), buf_data(&off.out));
 			buf_free(&in);
 			buf_free(&on.out);
-			buf_free(&off.out);
 		}
 	}
 }
