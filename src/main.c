@@ -288,7 +288,11 @@ static int cmd_serve(const char *host, int port, int to_file)
 	char line[1200]; /* one write: stderr is unbuffered, fprintf makes two */
 	int ln = snprintf(line, sizeof(line), "anthropic-proxy %s listening on http://%s:%d (%zu models from %s)\n",
 	                  AP_VERSION, cfg->host, cfg->port, cfg->nmodels, cfg->models_path);
-	if (ln < 0 || ln >= (int)sizeof(line)) { /* a very long models path: cut, the line still ends */
+	if (ln < 0) { /* snprintf failed: line holds nothing to trust */
+		static const char plain[] = "anthropic-proxy listening\n";
+		memcpy(line, plain, sizeof(plain));
+		ln = (int)sizeof(plain) - 1;
+	} else if (ln >= (int)sizeof(line)) { /* a very long models path: cut, the line still ends */
 		ln = (int)sizeof(line) - 1;
 		line[ln - 1] = '\n';
 	}
