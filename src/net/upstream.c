@@ -191,7 +191,9 @@ static void finish(struct upconn *u)
 	void *ctx = u->ctx;
 	u->ops = NULL;
 	u->ctx = NULL;
-	int reusable = u->keep_alive && buf_len(&u->in) == 0 && !u->rf.until_close &&
+	/* an answer before the whole request went out leaves the server
+	 * reading what is left of it: not a connection to reuse */
+	int reusable = u->keep_alive && buf_len(&u->in) == 0 && !u->rf.until_close && u->req_off == u->req.len &&
 	               (!u->tls || tls_pending(u->tls) == 0) && npool < POOL_MAX;
 	if (reusable) {
 		int same = 0;
@@ -405,8 +407,10 @@ static int read_some(struct upconn *u)
 			/* a request is resent only before any answer byte (a stale
 			 * pooled connection): sent whole, it is not needed for the
 			 * rest of a long stream */
-			if (u->st != U_SEND)
+			if (u->st != U_SEND) {
 				buf_free(&u->req);
+				u->req_off = 0;
+			}
 			/* the answer's first bytes are handled before anything more
 			 * is read: a stream's first event goes out without waiting
 			 * for the reads of the rest (those follow this round) */

@@ -487,11 +487,15 @@ class OAIHandler(Handler):
 
 
 class MockOpenAI(MockAnthropic):
-    def __init__(self):
+    def __init__(self, tls_cert=None, tls_key=None):
         self.requests = []
         self.lock = threading.Lock()
         self.httpd = Server(("127.0.0.1", 0), OAIHandler)
         self.httpd.mock = self
+        if tls_cert:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(tls_cert, tls_key)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 

@@ -11,8 +11,11 @@ import time
 from grammar import check_anthropic_sse
 
 
-def models_yaml(op):
+def models_yaml(op, top=None):
     y = ""
+    if top:
+        y += ("- {model_id: o-tls, model_name: o-text, api_base: 'https://localhost:%d/v1', format: openai, "
+              "max_tokens: 2k}\n" % top)
     for name in ("o-text", "o-tools", "o-reason", "o-length", "o-429", "o-500", "o-malformed", "o-cut", "o-cc"):
         y += ("- {model_id: %s, model_name: %s, api_base: 'http://127.0.0.1:%d/v1', format: openai, "
               "max_tokens: 2k}\n" % (name, name, op))
@@ -52,7 +55,35 @@ def oai_chunks(text):
     return out
 
 
-def run(check, X, up, oup, post, msg, parse_sse):
+def big_request(model, stream):
+    """A Claude-Code-sized request: long strings everywhere (system, 40 tool
+    descriptions, texts, a tool_use input holding a file, tool results),
+    escapes and non-ASCII in them."""
+    prose = ("Line %d: \"quoted\", a back\\slash, a tab\t, caf\u00e9, \u4e2d\u6587, \U0001F600 and "
+             "a </script> or two.\n")
+    text = lambda k, n: "".join(prose % (k * 1000 + i) for i in range(n))
+    tools = [{"name": "tool_%02d" % i, "description": text(i, 8 + i % 5),
+              "input_schema": {"type": "object", "properties": {"path": {"type": "string",
+                                                                         "description": text(i, 6)}}}}
+             for i in range(40)]
+    messages = [
+        {"role": "user", "content": [{"type": "text", "text": text(100, 40)}]},
+        {"role": "assistant", "content": [
+            {"type": "text", "text": text(101, 10)},
+            {"type": "tool_use", "id": "toolu_01", "name": "tool_01",
+             "input": {"path": "/tmp/a.py", "content": text(102, 150), "n": 3, "nested": {"s": text(103, 9)}}}]},
+        {"role": "user", "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_01", "content": text(104, 60)},
+            {"type": "text", "text": "short"}]},
+        {"role": "assistant", "content": "x" * 700},
+        {"role": "user", "content": text(105, 30)},
+    ]
+    return {"model": model, "max_tokens": 1000, "stream": stream, "tools": tools, "messages": messages,
+            "system": [{"type": "text", "text": text(106, 20)}, {"type": "text", "text": "You are brief."},
+                       {"type": "text", "text": text(107, 25)}]}
+
+
+def run(check, X, up, oup, post, msg, parse_sse, toup=None):
     A = "/anthropic/v1/messages"
     tools = [{"name": "get_weather", "description": "Weather", "input_schema": {
         "type": "object", "properties": {"location": {"type": "string"}}, "required": ["location"]}},
@@ -241,6 +272,47 @@ def run(check, X, up, oup, post, msg, parse_sse):
         st, _, out = post(X, A + "/count_tokens", {"model": "o-text", "messages": 5})
         eq(st, 400, "bad body")
     check("count_tokens for a non-Anthropic model: the local estimate, no upstream call", t_count_local)
+
+    def t_big():
+        # test_conversion forwards the bare conversion (no caps, no
+        # overrides; none apply to this model and max_tokens): the messages
+        # path must send the upstream the same bytes, with a Content-Length
+        # that matches, over plain TCP and TLS (many records, partial
+        # writes), twice in a row on one pooled connection.
+        for mock, model in ((oup, "o-text"), (toup, "o-tls")):
+            for stream in (False, True):
+                body = big_request(model, stream)
+                st, _, out = post(X, A + "/test_conversion", body)
+                eq(st, 200, "%s: test_conversion status" % model)
+                want = mock.last()["body"]
+                assert len(want) > 100000, len(want)
+                got = []
+                for _ in range(2):
+                    st, _, out = post(X, A, body)
+                    eq(st, 200, "%s: status" % model)
+                    r = mock.last()
+                    eq(int(r["headers"]["content-length"]), len(r["body"]), "Content-Length")
+                    got.append(r)
+                    if r["body"] != want:
+                        i = next((k for k in range(min(len(want), len(r["body"])))
+                                  if want[k] != r["body"][k]), min(len(want), len(r["body"])))
+                        raise AssertionError("%s stream=%s: upstream body differs at byte %d of %d/%d: %r vs %r"
+                                             % (model, stream, i, len(r["body"]), len(want),
+                                                r["body"][i - 20:i + 20], want[i - 20:i + 20]))
+                eq(got[0]["port"], got[1]["port"], "%s: the second went on the pooled connection" % model)
+                b = json.loads(got[1]["body"])
+                eq(b["tools"][7]["function"]["description"], body["tools"][7]["description"], "description")
+                eq(json.loads(b["messages"][2]["tool_calls"][0]["function"]["arguments"]),
+                   body["messages"][1]["content"][1]["input"], "tool_use input as arguments")
+                if stream:
+                    eq("".join(d["delta"].get("text", "") for e, d in parse_sse(out.decode())
+                               if e == "content_block_delta"), "Hello from openai", "streamed answer")
+                else:
+                    eq(json.loads(out)["content"][0]["text"], "Hello from openai", "answer")
+    if toup:
+        check("openai egress: a 100 KB Claude Code request (40 tools, a file in a tool call) reaches plain and "
+              "TLS upstreams byte for byte as test_conversion makes it, twice on a pooled connection",
+              t_big)
 
     # ---- OpenAI ingress ---------------------------------------------------
     def t_oai_passthrough():

@@ -200,6 +200,7 @@ def run_all(binary, tmp, sdk_dir):
     wrong_up = MockAnthropic(os.path.join(tmp, "wrong.test.pem"), os.path.join(tmp, "wrong.test.key"))
     dns = MockDNS({"api.mock.test": "127.0.0.1"})
     oup = MockOpenAI()
+    toup = MockOpenAI(os.path.join(tmp, "localhost.pem"), os.path.join(tmp, "localhost.key"))
     gup = MockGemini()
     dead_port = free_port()  # nothing listens here
     P = up.port
@@ -248,7 +249,7 @@ def run_all(binary, tmp, sdk_dir):
 - model_id: codex-model
   provider: codex
 """.format(T=tls_up.port, W=wrong_up.port, D=dead_port, P=P)
-    models += openai_tests.models_yaml(oup.port)
+    models += openai_tests.models_yaml(oup.port, toup.port)
     models += gemini_tests.models_yaml(gup.port)
     config = {"log_level": "INFO", "max_body_size": "256k", "dns_servers": ["127.0.0.1:%d" % dns.port],
               "timeouts": {"upstream_first_byte": 1.5, "upstream_idle": 1.5, "client_header": 1,
@@ -757,10 +758,12 @@ def run_all(binary, tmp, sdk_dir):
         j = json.loads(out)
         eq(j.get("x_proxy"), True, "response set")
         assert "cache_read_input_tokens" not in j["usage"], j["usage"]
-        st, _, out = post(px4.port, A, msg("ruled-oai", stream=True))
+        long_system = "Be \"careful\".\n" * 200
+        st, _, out = post(px4.port, A, msg("ruled-oai", stream=True, system=long_system))
         eq(st, 200, "status")
         sent = json.loads(oup.last()["body"])
         eq(sent.get("seed"), 42, "upstream set")
+        eq(sent["messages"][0], {"role": "system", "content": long_system}, "a long system prompt under rules")
         assert "stream_options" not in sent, sent
         eq("".join(d["delta"]["text"] for e, d in parse_sse(out.decode()) if e == "content_block_delta"),
            "Hello from openai", "still converted")
@@ -885,7 +888,7 @@ def run_all(binary, tmp, sdk_dir):
     check("config errors stop start-up with file:line:col (exit 1); usage errors exit 2", t_bad_config_exit)
 
     # ---- Anthropic <-> OpenAI conversion -------------------------------------
-    openai_tests.run(check, X, up, oup, post, msg, parse_sse)
+    openai_tests.run(check, X, up, oup, post, msg, parse_sse, toup)
 
     # ---- Gemini both ways ---------------------------------------------------
     gemini_tests.run(check, X, gup, oup, up, post, msg, parse_sse)
@@ -1038,7 +1041,7 @@ def run_all(binary, tmp, sdk_dir):
             assert not bad, "\n".join(lines[-80:])
             eq(code, 0, "exit code (%s)" % "\n".join(err.splitlines()[-30:]))
         check("%s: clean exit, no sanitizer reports" % name, t_clean)
-    for m in (up, tls_up, wrong_up, oup, gup):
+    for m in (up, tls_up, wrong_up, oup, toup, gup):
         m.stop()
     dns.stop()
 
