@@ -328,7 +328,8 @@ static int xl_check_block(struct xl *x, int blk, struct xl_at a)
 	enum xl_blk k;
 	if (!json_is_obj(j, blk))
 		return xl_bfail(x, a, "content block must be an object");
-	json_pick(j, blk, xl_block_keys, XB_N, f);
+	static struct json_keyset ks = JSON_KEYSET(xl_block_keys, XB_N);
+	json_pick_set(j, blk, &ks, f);
 	if (!json_is_str(j, f[XB_TYPE]))
 		return xl_bfail(x, a, "content block needs a string type");
 	k = xl_kind(j, f[XB_TYPE]);
@@ -1142,10 +1143,11 @@ static int xl_tools(struct xl *x, struct xl_params *p)
 		for (int i = 0; i < n; i++, e = json_skip(j, e)) {
 			static const struct json_key tool_keys[3] = { JSON_KEY("name"), JSON_KEY("description"),
 			                                              JSON_KEY("input_schema") };
+			static struct json_keyset tool_ks = JSON_KEYSET(tool_keys, 3);
 			int *f = x->tf[i], s, d;
 			if (!json_is_obj(j, e))
 				return xl_fail(x, "tools.%d: must be an object", i);
-			json_pick(j, e, tool_keys, 3, f);
+			json_pick_set(j, e, &tool_ks, f);
 			f[1] = xl_nonnull(j, f[1]);
 			f[2] = xl_nonnull(j, f[2]);
 			s = f[2];
@@ -1312,7 +1314,8 @@ static int xl_body(struct xl *x, const struct xl_oai_opts *o)
 	struct xl_params p;
 	int msgs, sys;
 
-	json_pick(j, 0, xl_top_keys, XT_N, x->top);
+	static struct json_keyset top_ks = JSON_KEYSET(xl_top_keys, XT_N);
+	json_pick_set(j, 0, &top_ks, x->top);
 	msgs = x->top[XT_MESSAGES];
 	if (msgs < 0)
 		return xl_fail(x, "messages: required");

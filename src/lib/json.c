@@ -1003,22 +1003,30 @@ int json_getn(const struct json *j, int obj, const char *key, size_t kn, int pla
 	return found;
 }
 
-/* see json.h */
-void json_pick(const struct json *j, int obj, const struct json_key *keys, int nkeys, int *out)
+/* json_pick's set-up: the buckets its keys are in and, for up to 32 keys,
+ * a chain of the keys per bucket. */
+static void keyset_build(struct json_keyset *ks)
+{
+	memset(ks->head, 0, sizeof(ks->head));
+	ks->have = 0;
+	for (int w = ks->n; w-- > 0;) {
+		unsigned b = ks->keys[w].bucket; /* the empty key's is the empty raw key's */
+		if (ks->n <= 32) {
+			ks->nxt[w] = ks->head[b];
+			ks->head[b] = (unsigned char)(w + 1);
+		}
+		ks->have |= 1ull << b;
+	}
+	ks->ready = 1;
+}
+
+static void pick_walk(const struct json *j, int obj, const struct json_keyset *ks, int *out)
 {
 	const struct json_tok *t = json_tok_at(j, obj), *kt;
-	unsigned long long have = 0;    /* buckets some key is in */
-	unsigned char head[64] = { 0 }, nxt[32]; /* per bucket its first key (index + 1), then a chain */
-	int chain = nkeys <= 32;
-	for (int w = nkeys; w-- > 0;) {
-		unsigned b = keys[w].bucket; /* the empty key's is the empty raw key's */
+	const struct json_key *keys = ks->keys;
+	int nkeys = ks->n, chain = nkeys <= 32;
+	for (int w = 0; w < nkeys; w++)
 		out[w] = -1;
-		if (chain) {
-			nxt[w] = head[b];
-			head[b] = (unsigned char)(w + 1);
-		}
-		have |= 1ull << b;
-	}
 	if (!t || t->type != JSON_T_OBJECT)
 		return;
 	for (int k = obj + 1, end = t->next; k < end; k = j->t[k + 1].next) {
@@ -1031,9 +1039,9 @@ void json_pick(const struct json *j, int obj, const struct json_key *keys, int n
 			 * starting so can match, and a member in no key's bucket
 			 * (most of them) costs one test */
 			unsigned b = JSON_PICK_BUCKET(c0, c1);
-			if (!(have >> b & 1))
+			if (!(ks->have >> b & 1))
 				continue;
-			for (int w = head[b]; w; w = nxt[w - 1]) {
+			for (int w = ks->head[b]; w; w = ks->nxt[w - 1]) {
 				const struct json_key *kw = &keys[w - 1];
 				if (key_isn(r, rn, kw->s, kw->n, !kw->bs))
 					out[w - 1] = k + 1; /* a later duplicate wins, as json_get */
@@ -1044,6 +1052,24 @@ void json_pick(const struct json *j, int obj, const struct json_key *keys, int n
 			if (key_isn(r, rn, keys[w].s, keys[w].n, !keys[w].bs))
 				out[w] = k + 1;
 	}
+}
+
+/* see json.h */
+void json_pick(const struct json *j, int obj, const struct json_key *keys, int nkeys, int *out)
+{
+	struct json_keyset ks;
+	ks.keys = keys;
+	ks.n = nkeys;
+	keyset_build(&ks);
+	pick_walk(j, obj, &ks, out);
+}
+
+/* see json.h */
+void json_pick_set(const struct json *j, int obj, struct json_keyset *ks, int *out)
+{
+	if (!ks->ready)
+		keyset_build(ks);
+	pick_walk(j, obj, ks, out);
 }
 
 /* see json.h */

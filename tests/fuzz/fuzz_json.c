@@ -199,6 +199,13 @@ static void check_tokens(const struct json *j, const struct json_member *m, size
 		for (int w = 0; w < nk; w++)
 			if (out[w] != json_get(j, 0, keys[w].s))
 				abort();
+		struct json_keyset ks = JSON_KEYSET(keys, nk);
+		for (int use = 0; use < 2; use++) {
+			json_pick_set(j, 0, &ks, out);
+			for (int w = 0; w < nk; w++)
+				if (out[w] != json_get(j, 0, keys[w].s))
+					abort();
+		}
 	}
 	/* every string decodes; numbers convert without trouble */
 	for (int t = 0; t < j->n; t++) {
