@@ -680,12 +680,13 @@ static void test_pick(void)
 			      json_get(&j, 0, names[k]));
 		/* a prepared key set: built on its first use, the same answers
 		 * then and on every use after, on any object */
-		struct json_keyset ks = JSON_KEYSET(keys, NK);
+		struct json_keyset ks;
+		memset(&ks, 0, sizeof(ks));
 		int again[NK];
 		for (int use = 0; use < 3; use++) {
 			int obj = use == 1 ? json_get(&j, 0, "reasoning") : 0;
 			json_pick(&j, obj, keys, NK, out);
-			json_pick_set(&j, obj, &ks, again);
+			json_pick_set(&j, obj, &ks, keys, NK, again);
 			CHECK(ks.ready && memcmp(out, again, sizeof(out)) == 0, "key set, use %d", use);
 		}
 		CHECK(json_str_eq(&j, out[0] - 1, "a") && json_raw(&j, out[0]).p[0] == '6', "last a wins");
@@ -729,12 +730,13 @@ static void test_pick_buckets(void)
 	CASE("json_pick: shared buckets, chained (<= 32 keys) and plain (> 32) paths agree with json_get") {
 		CHECK(json_parse(&j, doc, sizeof(doc) - 1) == 0, "parse");
 		for (int nk = 1; nk <= 80; nk++) {
-			struct json_keyset ks = JSON_KEYSET(keys, nk);
+			struct json_keyset ks;
+			memset(&ks, 0, sizeof(ks));
 			json_pick(&j, 0, keys, nk, out);
 			for (int k = 0; k < nk; k++)
 				bad += out[k] != json_get(&j, 0, names[k]);
 			for (int use = 0; use < 2; use++) {
-				json_pick_set(&j, 0, &ks, out);
+				json_pick_set(&j, 0, &ks, keys, nk, out);
 				for (int k = 0; k < nk; k++)
 					bad += out[k] != json_get(&j, 0, names[k]);
 			}

@@ -356,7 +356,7 @@ void config_unref(struct config *c)
 const struct model *config_find_model(const struct config *cfg, const char *id, size_t n)
 {
 	for (size_t i = 0; i < cfg->nmodels; i++)
-		if (strlen(cfg->models[i].id) == n && memcmp(cfg->models[i].id, id, n) == 0)
+		if (strlen(cfg->models[i].id) == n && str_memeq(cfg->models[i].id, id, n))
 			return &cfg->models[i];
 	return NULL;
 }

@@ -609,8 +609,8 @@ static void on_usage(struct oai_dec *d, const struct json *j, int u)
 	long long v;
 	if (!json_is_obj(j, u))
 		return;
-	static struct json_keyset usage_ks = JSON_KEYSET(usage_keys, 4);
-	json_pick_set(j, u, &usage_ks, uv);
+	static struct json_keyset usage_ks;
+	json_pick_set(j, u, &usage_ks, usage_keys, 4, uv);
 	if (count_of(j, uv[0], &v) == 0)
 		d->prompt = v;
 	if (count_of(j, uv[1], &v) == 0)
@@ -721,8 +721,8 @@ static int is_zero(const struct json *j, int i)
 static int delta_tok(struct oai_dec *d, struct out *o, const struct json *j, int obj, int index_from_pos)
 {
 	int dv[D_N], tc;
-	static struct json_keyset delta_ks = JSON_KEYSET(delta_keys, D_N);
-	json_pick_set(j, obj, &delta_ks, dv);
+	static struct json_keyset delta_ks;
+	json_pick_set(j, obj, &delta_ks, delta_keys, D_N, dv);
 	/* reasoning_content (DeepSeek), else reasoning (OpenRouter and others) */
 	int rt = json_is_str(j, dv[D_REASONING_CONTENT]) && json_raw(j, dv[D_REASONING_CONTENT]).n ?
 	                 dv[D_REASONING_CONTENT] :
@@ -742,8 +742,11 @@ static int chunk(struct oai_dec *d, struct out *o, const struct json *j)
 {
 	int top[TOP_N], cv[CH_N], ch, c = -1;
 	top[TOP_ID] = -1;
-	static struct json_keyset top_id_ks = JSON_KEYSET(top_keys, TOP_ID), top_ks = JSON_KEYSET(top_keys, TOP_N);
-	json_pick_set(j, 0, d->started ? &top_id_ks : &top_ks, top);
+	static struct json_keyset top_id_ks, top_ks;
+	if (d->started)
+		json_pick_set(j, 0, &top_id_ks, top_keys, TOP_ID, top);
+	else
+		json_pick_set(j, 0, &top_ks, top_keys, TOP_N, top);
 	if (top[TOP_ERROR] >= 0 && !json_is_null(j, top[TOP_ERROR]))
 		return error_member(d, o, j, top[TOP_ERROR]);
 	on_usage(d, j, top[TOP_USAGE]);
@@ -751,8 +754,8 @@ static int chunk(struct oai_dec *d, struct out *o, const struct json *j)
 		return -1;
 	ch = top[TOP_CHOICES];
 	for (int k = ch + 1, n = 0; json_is_arr(j, ch) && n < json_count(j, ch); n++, k = json_skip(j, k)) {
-		static struct json_keyset choice_ks = JSON_KEYSET(choice_keys, CH_N);
-		json_pick_set(j, k, &choice_ks, cv);
+		static struct json_keyset choice_ks;
+		json_pick_set(j, k, &choice_ks, choice_keys, CH_N, cv);
 		if (json_is_obj(j, k) && (cv[CH_INDEX] < 0 || is_zero(j, cv[CH_INDEX]))) {
 			c = k;
 			break;
@@ -1198,8 +1201,8 @@ int oai_dec_abort(struct oai_dec *d, hub_sink *sink, void *ctx, const char *err_
 static int message_events(struct oai_dec *d, struct out *o, const struct json *j, const int *top)
 {
 	int c = json_at(j, top[TOP_CHOICES], 0), cv[CH_MSG_N];
-	static struct json_keyset msg_choice_ks = JSON_KEYSET(msg_choice_keys, CH_MSG_N);
-	json_pick_set(j, c, &msg_choice_ks, cv);
+	static struct json_keyset msg_choice_ks;
+	json_pick_set(j, c, &msg_choice_ks, msg_choice_keys, CH_MSG_N, cv);
 	if (!json_is_arr(j, top[TOP_CHOICES]) || !json_is_obj(j, cv[CH_MESSAGE])) {
 		d->dead = 1;
 		seterr(o, "upstream sent a malformed response: no choices[0].message");
@@ -1229,8 +1232,8 @@ int oai_msg_events(struct str json, struct str model, hub_sink *sink, void *ctx,
 		return -1;
 	}
 	oai_dec_init(&d, model);
-	static struct json_keyset top_ks = JSON_KEYSET(top_keys, TOP_N);
-	json_pick_set(&j, 0, &top_ks, top);
+	static struct json_keyset top_ks;
+	json_pick_set(&j, 0, &top_ks, top_keys, TOP_N, top);
 	if (top[TOP_ERROR] >= 0 && !json_is_null(&j, top[TOP_ERROR]))
 		r = error_member(&d, &o, &j, top[TOP_ERROR]);
 	else

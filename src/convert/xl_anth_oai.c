@@ -328,8 +328,8 @@ static int xl_check_block(struct xl *x, int blk, struct xl_at a)
 	enum xl_blk k;
 	if (!json_is_obj(j, blk))
 		return xl_bfail(x, a, "content block must be an object");
-	static struct json_keyset ks = JSON_KEYSET(xl_block_keys, XB_N);
-	json_pick_set(j, blk, &ks, f);
+	static struct json_keyset ks;
+	json_pick_set(j, blk, &ks, xl_block_keys, XB_N, f);
 	if (!json_is_str(j, f[XB_TYPE]))
 		return xl_bfail(x, a, "content block needs a string type");
 	k = xl_kind(j, f[XB_TYPE]);
@@ -629,7 +629,7 @@ static int xl_ent_cmp(const void *pa, const void *pb)
 {
 	const struct xl_ent *a = pa, *b = pb;
 	size_t n = a->n < b->n ? a->n : b->n;
-	int c = n ? memcmp(a->id, b->id, n) : 0;
+	int c = !n || (a->n == b->n && str_memeq(a->id, b->id, n)) ? 0 : memcmp(a->id, b->id, n);
 	if (c)
 		return c;
 	if (a->n != b->n)
@@ -641,7 +641,7 @@ static int xl_ent_cmp(const void *pa, const void *pb)
 
 static int xl_ent_same(const struct xl_ent *a, const struct xl_ent *b)
 {
-	return a->n == b->n && (!a->n || memcmp(a->id, b->id, a->n) == 0);
+	return a->n == b->n && str_memeq(a->id, b->id, a->n);
 }
 
 static void xl_ent_set(struct xl *x, struct xl_ent *en, int id_tok)
@@ -1143,11 +1143,11 @@ static int xl_tools(struct xl *x, struct xl_params *p)
 		for (int i = 0; i < n; i++, e = json_skip(j, e)) {
 			static const struct json_key tool_keys[3] = { JSON_KEY("name"), JSON_KEY("description"),
 			                                              JSON_KEY("input_schema") };
-			static struct json_keyset tool_ks = JSON_KEYSET(tool_keys, 3);
+			static struct json_keyset tool_ks;
 			int *f = x->tf[i], s, d;
 			if (!json_is_obj(j, e))
 				return xl_fail(x, "tools.%d: must be an object", i);
-			json_pick_set(j, e, &tool_ks, f);
+			json_pick_set(j, e, &tool_ks, tool_keys, 3, f);
 			f[1] = xl_nonnull(j, f[1]);
 			f[2] = xl_nonnull(j, f[2]);
 			s = f[2];
@@ -1314,8 +1314,8 @@ static int xl_body(struct xl *x, const struct xl_oai_opts *o)
 	struct xl_params p;
 	int msgs, sys;
 
-	static struct json_keyset top_ks = JSON_KEYSET(xl_top_keys, XT_N);
-	json_pick_set(j, 0, &top_ks, x->top);
+	static struct json_keyset top_ks;
+	json_pick_set(j, 0, &top_ks, xl_top_keys, XT_N, x->top);
 	msgs = x->top[XT_MESSAGES];
 	if (msgs < 0)
 		return xl_fail(x, "messages: required");
@@ -1409,7 +1409,7 @@ static int xl_key_eq(struct xl *x, struct str a, struct str b)
 {
 	size_t la;
 	if (!xl_has_bs(a) && !xl_has_bs(b))
-		return a.n == b.n && (!a.n || memcmp(a.p, b.p, a.n) == 0);
+		return a.n == b.n && str_memeq(a.p, b.p, a.n);
 	buf_reset(&x->scratch);
 	if (json_unescape(a, &x->scratch))
 		return 0;
@@ -1417,7 +1417,7 @@ static int xl_key_eq(struct xl *x, struct str a, struct str b)
 	if (json_unescape(b, &x->scratch))
 		return 0;
 	return buf_len(&x->scratch) == 2 * la &&
-	       memcmp(buf_data(&x->scratch), buf_data(&x->scratch) + la, la) == 0;
+	       str_memeq(buf_data(&x->scratch), buf_data(&x->scratch) + la, la);
 }
 
 static void xl_put_key(struct xl *x, struct jw *w, struct str raw)

@@ -821,35 +821,6 @@ static inline int key_is(const char *r, size_t rn, const char *key)
 
 /* a[0..n) == b[0..n), eight bytes a step (keys are short: a byte loop was
  * most of a lookup). */
-static inline int bytes_eq(const char *a, const char *b, size_t n)
-{
-	uint64_t x, y;
-	uint32_t u, v;
-	if (n >= 8) {
-		for (size_t i = 0; i + 8 <= n; i += 8) {
-			memcpy(&x, a + i, 8);
-			memcpy(&y, b + i, 8);
-			if (x != y)
-				return 0;
-		}
-		memcpy(&x, a + n - 8, 8); /* the tail, overlapping */
-		memcpy(&y, b + n - 8, 8);
-		return x == y;
-	}
-	if (n >= 4) {
-		memcpy(&u, a, 4);
-		memcpy(&v, b, 4);
-		if (u != v)
-			return 0;
-		memcpy(&u, a + n - 4, 4);
-		memcpy(&v, b + n - 4, 4);
-		return u == v;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return 0;
-	return 1;
-}
 
 /* key_is with the key's length known: decoding only shortens, so a raw key
  * as long as the key must match byte for byte, without escapes (certain when
@@ -858,7 +829,7 @@ static inline __attribute__((always_inline)) int key_isn(const char *r, size_t r
                                                        int plain)
 {
 	if (rn == kn)
-		return bytes_eq(r, key, kn) && (plain || !json_has_bs(r, rn));
+		return mem_eq(r, key, kn) && (plain || !json_has_bs(r, rn));
 	return rn > kn && key_is(r, rn, key);
 }
 
@@ -1005,13 +976,13 @@ int json_getn(const struct json *j, int obj, const char *key, size_t kn, int pla
 
 /* json_pick's set-up: the buckets its keys are in and, for up to 32 keys,
  * a chain of the keys per bucket. */
-static void keyset_build(struct json_keyset *ks)
+static void keyset_build(struct json_keyset *ks, const struct json_key *keys, int nkeys)
 {
 	memset(ks->head, 0, sizeof(ks->head));
 	ks->have = 0;
-	for (int w = ks->n; w-- > 0;) {
-		unsigned b = ks->keys[w].bucket; /* the empty key's is the empty raw key's */
-		if (ks->n <= 32) {
+	for (int w = nkeys; w-- > 0;) {
+		unsigned b = keys[w].bucket; /* the empty key's is the empty raw key's */
+		if (nkeys <= 32) {
 			ks->nxt[w] = ks->head[b];
 			ks->head[b] = (unsigned char)(w + 1);
 		}
@@ -1020,11 +991,11 @@ static void keyset_build(struct json_keyset *ks)
 	ks->ready = 1;
 }
 
-static void pick_walk(const struct json *j, int obj, const struct json_keyset *ks, int *out)
+static void pick_walk(const struct json *j, int obj, const struct json_keyset *ks, const struct json_key *keys,
+                      int nkeys, int *out)
 {
 	const struct json_tok *t = json_tok_at(j, obj), *kt;
-	const struct json_key *keys = ks->keys;
-	int nkeys = ks->n, chain = nkeys <= 32;
+	int chain = nkeys <= 32;
 	for (int w = 0; w < nkeys; w++)
 		out[w] = -1;
 	if (!t || t->type != JSON_T_OBJECT)
@@ -1058,18 +1029,17 @@ static void pick_walk(const struct json *j, int obj, const struct json_keyset *k
 void json_pick(const struct json *j, int obj, const struct json_key *keys, int nkeys, int *out)
 {
 	struct json_keyset ks;
-	ks.keys = keys;
-	ks.n = nkeys;
-	keyset_build(&ks);
-	pick_walk(j, obj, &ks, out);
+	keyset_build(&ks, keys, nkeys);
+	pick_walk(j, obj, &ks, keys, nkeys, out);
 }
 
 /* see json.h */
-void json_pick_set(const struct json *j, int obj, struct json_keyset *ks, int *out)
+void json_pick_set(const struct json *j, int obj, struct json_keyset *ks, const struct json_key *keys, int nkeys,
+                   int *out)
 {
 	if (!ks->ready)
-		keyset_build(ks);
-	pick_walk(j, obj, ks, out);
+		keyset_build(ks, keys, nkeys);
+	pick_walk(j, obj, ks, keys, nkeys, out);
 }
 
 /* see json.h */

@@ -169,17 +169,17 @@ static inline struct json_key json_key(const char *s)
  * (an escape among them takes the decoding path). */
 void json_pick(const struct json *j, int obj, const struct json_key *keys, int nkeys, int *out);
 /* json_pick with its per-call set-up (the keys' buckets and chains) done
- * once per key table: a static JSON_KEYSET(table, n) beside the table. */
+ * once per key table: a zeroed static struct json_keyset beside the table
+ * (in .bss), built from keys[0..nkeys) on its first use; pass the same
+ * table and count every time. */
 struct json_keyset {
-	const struct json_key *keys;
-	int n;
 	int ready;                 /* the fields below are built */
 	unsigned long long have;   /* buckets some key is in */
 	unsigned char head[64];    /* per bucket its first key (index + 1) */
 	unsigned char nxt[32];     /* then a chain */
 };
-#define JSON_KEYSET(keys, n) { (keys), (n), 0, 0, { 0 }, { 0 } }
-void json_pick_set(const struct json *j, int obj, struct json_keyset *ks, int *out);
+void json_pick_set(const struct json *j, int obj, struct json_keyset *ks, const struct json_key *keys, int nkeys,
+                   int *out);
 /* Element idx of array arr, or -1. */
 int json_at(const struct json *j, int arr, size_t idx);
 /* Members of an object or elements of an array; 0 for scalars, -1 for bad i. */

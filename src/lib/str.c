@@ -9,10 +9,9 @@ static int lower(int c)
 }
 
 /* see str.h */
-int str_eq(struct str a, const char *b)
+int str_memeq(const char *a, const char *b, size_t n)
 {
-	size_t n = strlen(b);
-	return a.n == n && (n == 0 || memcmp(a.p, b, n) == 0);
+	return mem_eq(a, b, n);
 }
 
 /* see str.h */
@@ -22,29 +21,6 @@ int str_ieqn(struct str a, const char *b, size_t n)
 		if (lower((unsigned char)a.p[i]) != lower((unsigned char)b[i]))
 			return 0;
 	return 1;
-}
-
-/* see str.h */
-int str_istarts(struct str a, const char *prefix)
-{
-	size_t n = strlen(prefix);
-	if (a.n < n)
-		return 0;
-	return str_ieq(str_make(a.p, n), prefix);
-}
-
-/* see str.h */
-int str_starts(struct str a, const char *prefix)
-{
-	size_t n = strlen(prefix);
-	return a.n >= n && memcmp(a.p, prefix, n) == 0;
-}
-
-/* see str.h */
-int str_ends(struct str a, const char *suffix)
-{
-	size_t n = strlen(suffix);
-	return a.n >= n && memcmp(a.p + a.n - n, suffix, n) == 0;
 }
 
 /* see str.h */

@@ -199,9 +199,10 @@ static void check_tokens(const struct json *j, const struct json_member *m, size
 		for (int w = 0; w < nk; w++)
 			if (out[w] != json_get(j, 0, keys[w].s))
 				abort();
-		struct json_keyset ks = JSON_KEYSET(keys, nk);
+		struct json_keyset ks;
+		memset(&ks, 0, sizeof(ks));
 		for (int use = 0; use < 2; use++) {
-			json_pick_set(j, 0, &ks, out);
+			json_pick_set(j, 0, &ks, keys, nk, out);
 			for (int w = 0; w < nk; w++)
 				if (out[w] != json_get(j, 0, keys[w].s))
 					abort();
