@@ -819,9 +819,6 @@ static inline int key_is(const char *r, size_t rn, const char *key)
 	return m == rn ? !key[m] : r[m] == '\\' && json_key_eq(str_make(r, rn), key);
 }
 
-/* a[0..n) == b[0..n), eight bytes a step (keys are short: a byte loop was
- * most of a lookup). */
-
 /* key_is with the key's length known: decoding only shortens, so a raw key
  * as long as the key must match byte for byte, without escapes (certain when
  * the key is plain: it has no backslash). */
