@@ -1548,7 +1548,7 @@ int xl_anth_to_oai(struct str body, const struct xl_oai_opts *o, struct buf *out
 		xl_fail(&x, "no conversion options");
 		goto done;
 	}
-	if (o->parsed && o->parsed->js == body.p && o->parsed->len == body.n && o->parsed->t) {
+	if (json_parse_of(o->parsed, body)) {
 		x.j = o->parsed; /* the caller's parse; j stays empty and is not freed */
 	} else if (json_parse(&j, body.p, body.n)) {
 		size_t off = 0, i = 0;

@@ -120,6 +120,12 @@ int json_members(const struct json *j, struct json_member *out, size_t max, size
  * json_free. */
 int json_parse(struct json *j, const char *js, size_t len);
 void json_free(struct json *j);
+/* j is a parse of exactly s (the same bytes, not a copy): a caller's parse
+ * that a translator can read instead of parsing s again. */
+static inline int json_parse_of(const struct json *j, struct str s)
+{
+	return j && j->t && j->js == s.p && j->len == s.n;
+}
 
 /* The token i, or NULL for a bad index. */
 static inline const struct json_tok *json_tok_at(const struct json *j, int i)
