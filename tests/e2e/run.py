@@ -611,6 +611,31 @@ def run_all(binary, tmp, sdk_dir):
         assert 0 < i1 < i2 < i3, (i1, i2, i3)
     check("HTTP: keep-alive with three pipelined requests answered in order", t_pipelining)
 
+    def t_pipelining_large():
+        # The first read stops after 16 KiB until the head is parsed; a
+        # head longer than that, then a 150 KB body read into the room its
+        # Content-Length gave it, then more requests in the same write.
+        b1 = json.dumps(msg("claude-test", messages=[{"role": "user", "content": "one"}])).encode()
+        text = "".join(chr(0x41 + i % 26) for i in range(150000))
+        b2 = json.dumps(msg("claude-test", messages=[{"role": "user", "content": text}])).encode()
+        post = b"POST " + A.encode() + b" HTTP/1.1\r\nHost: x\r\nx-api-key: k\r\n"
+        req = (post + b"X-Pad: " + b"p" * 20000 + b"\r\nContent-Length: %d\r\n\r\n" % len(b1) + b1 +
+               post + b"Content-Length: %d\r\n\r\n" % len(b2) + b2 +
+               b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        n0 = up.count()
+        out = raw(X, req)
+        eq(out.count(b"HTTP/1.1 200 OK"), 3, "three responses")
+        i1 = out.find(b"Hello from mock")
+        i2 = out.find(b"Hello from mock", i1 + 1)
+        i3 = out.find(b'{"status":"ok"}')
+        assert 0 < i1 < i2 < i3, (i1, i2, i3)
+        eq(up.count() - n0, 2, "two requests upstream")
+        with up.lock:
+            got = [json.loads(r["body"])["messages"][0]["content"] for r in up.requests[n0:]]
+        eq(got[0], "one", "first body")
+        eq(got[1] == text, True, "second body, 150 KB, intact")
+    check("HTTP: pipelined requests with a 20 KB head and a 150 KB body in one write", t_pipelining_large)
+
     def t_test_connection():
         c = http.client.HTTPConnection("127.0.0.1", X, timeout=5)
         c.request("GET", "/test-connection")
