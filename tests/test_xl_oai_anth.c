@@ -872,6 +872,21 @@ static void run_peek(void)
 		{ __LINE__, "{'model':'m','stream_options':[]}", -1, 0, 0, "stream_options must be an object" },
 		{ __LINE__, "not json", -1, 0, 0, "not valid JSON" },
 		{ __LINE__, "'model'", -1, 0, 0, "must be a JSON object" },
+		/* the member scan: escaped keys, NUL, duplicates, wide objects */
+		{ __LINE__, "{'mod\\u0065l':'m','str\\u0065am':true}", 0, 1, 0, "m" },
+		{ __LINE__, "{'model':'m\\u0000x'}", -1, 0, 0, "must not contain NUL" },
+		{ __LINE__, "{'model':null}", -1, 0, 0, "you must provide a model parameter" },
+		{ __LINE__, "{'model':'m','stream':true,'stream':false}", 0, 0, 0, "m" },
+		{ __LINE__, "{'model':'m','stream':true,'stream_options':{'include_usage':1}}", -1, 0, 0,
+		  "include_usage must be a boolean" },
+		{ __LINE__, "{'model':'m','stream':true,'stream_options':{'a':1,'b':2,'c':3,'d':4,'e':5,'f':6,'g':7,"
+		            "'h':8,'i':9,'j':10,'k':11,'l':12,'m':13,'n':14,'o':15,'p':16,'include_usage':true}}",
+		  0, 1, 1, "m" },
+		{ __LINE__, "{'model':'m','stream':true,'stream_options':{'a':1,'b':2,'c':3,'d':4,'e':5,'f':6,'g':7,"
+		            "'h':8,'i':9,'j':10,'k':11,'l':12,'m':13,'n':14,'o':15,'p':16,'include_usage':'x'}}",
+		  -1, 0, 0, "include_usage must be a boolean" },
+		{ __LINE__, "[1]", -1, 0, 0, "must be a JSON object" },
+		{ __LINE__, "{'model':'m',}", -1, 0, 0, "not valid JSON" },
 	};
 	for (size_t i = 0; i < sizeof(pk) / sizeof(pk[0]); i++) {
 		char *in = q(pk[i].in);
@@ -880,8 +895,14 @@ static void run_peek(void)
 		char name[64];
 		snprintf(name, sizeof(name), "peek at line %d", pk[i].line);
 		CASE(name) {
+			struct xl_oai_req_info ti;
+			char terr[256] = "";
 			int rc = xl_oai_req_peek(str_cstr(in), &info, err, sizeof(err));
+			int trc = xl_oai_req_peek_tok(str_cstr(in), &ti, terr, sizeof(terr));
 			CHECK(rc == pk[i].rc, "line %d: rc %d (%s)", pk[i].line, rc, err);
+			CHECK(trc == rc && strcmp(terr, err) == 0 && ti.stream == info.stream &&
+			              ti.include_usage == info.include_usage && strcmp(ti.model, info.model) == 0,
+			      "line %d: the token reading says %d '%s'", pk[i].line, trc, terr);
 			if (pk[i].rc == 0)
 				CHECK(info.stream == pk[i].stream && info.include_usage == pk[i].usage &&
 				      strcmp(info.model, pk[i].model) == 0,
@@ -910,6 +931,20 @@ static void run_peek(void)
 		buf_puts(&in, "\"}");
 		rc = xl_oai_req_peek(buf_str(&in), &info, err, sizeof(err));
 		CHECK(rc == 0 && strlen(info.model) == 255, "rc %d len %zu", rc, strlen(info.model));
+		buf_free(&in);
+	}
+	CASE("peek: a top level wider than the member scan is read from tokens") {
+		struct xl_oai_req_info info;
+		char err[256];
+		struct buf in;
+		buf_init(&in, 1 << 20);
+		buf_puts(&in, "{");
+		for (int i = 0; i < 100; i++)
+			buf_printf(&in, "\"k%d\":%d,", i, i);
+		buf_puts(&in, "\"stream\":true,\"model\":\"wide\"}");
+		int rc = xl_oai_req_peek(buf_str(&in), &info, err, sizeof(err));
+		CHECK(rc == 0 && info.stream == 1 && strcmp(info.model, "wide") == 0, "rc %d model '%s'", rc,
+		      info.model);
 		buf_free(&in);
 	}
 	CASE("peek: NULL info is allowed") {

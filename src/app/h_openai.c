@@ -26,12 +26,12 @@ static int cap_edit(const struct json_member *mt, long long cap, struct buf *b, 
 	return 1;
 }
 
-static void passthrough(struct client *c, struct request *r, struct px_spec *s)
+/* mm/n/total: the body's top-level members, as h_openai_chat scanned them
+ * (the body is validated once). */
+static void passthrough(struct client *c, struct request *r, struct px_spec *s, const struct json_member *mm, int n,
+                        size_t total)
 {
 	const struct model *m = s->m;
-	struct json_member mm[MAX_MEMBERS];
-	size_t total;
-	int n = json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, NULL);
 	if (n < 0 || total > MAX_MEMBERS || json_member_count(mm, (size_t)n, "model") != 1 ||
 	    json_member_count(mm, (size_t)n, "max_tokens") > 1 ||
 	    json_member_count(mm, (size_t)n, "max_completion_tokens") > 1) {
@@ -77,8 +77,13 @@ void h_openai_chat(struct client *c, struct request *r)
 {
 	char msg[512];
 	struct xl_oai_req_info info;
+	/* one validating scan of the top level, for routing and for a
+	 * passthrough; no tokens for either */
+	struct json_member mm[MAX_MEMBERS];
+	size_t total = 0;
+	int n = r->body.p ? json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, NULL) : -1;
 	memset(&info, 0, sizeof(info));
-	if (xl_oai_req_peek(r->body, &info, msg, sizeof(msg))) {
+	if (xl_oai_req_peek_members(r->body, mm, n, total, &info, msg, sizeof(msg))) {
 		client_error(c, 400, "invalid_request_error", msg, NULL);
 		return;
 	}
@@ -96,7 +101,8 @@ void h_openai_chat(struct client *c, struct request *r)
 	if (rr > 0) {
 		struct xl_oai_req_info again;
 		memset(&again, 0, sizeof(again));
-		if (xl_oai_req_peek(r->body, &again, msg, sizeof(msg))) {
+		n = json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, NULL);
+		if (xl_oai_req_peek_members(r->body, mm, n, total, &again, msg, sizeof(msg))) {
 			client_error(c, 500, "api_error", "request rules produced an invalid request", NULL);
 			return;
 		}
@@ -122,7 +128,7 @@ void h_openai_chat(struct client *c, struct request *r)
 		return;
 	if (m->format == FMT_OPENAI) {
 		s.eg = PX_OPENAI;
-		passthrough(c, r, &s);
+		passthrough(c, r, &s, mm, n, total);
 		return;
 	}
 	struct xl_anth_opts o = { m->name, m->max_tokens };

@@ -998,13 +998,23 @@ static int read_params(struct cx *c, struct params *p)
 
 /* ---- the info fields ----------------------------------------------------------------- */
 
+/* info->model from the unescaped text s: cut to fit at a UTF-8 boundary. */
+static void set_model(struct xl_oai_req_info *info, struct str s)
+{
+	size_t n = s.n < sizeof(info->model) - 1 ? s.n : sizeof(info->model) - 1;
+	while (n > 0 && n < s.n && ((unsigned char)s.p[n] & 0xc0) == 0x80)
+		n--; /* do not cut a UTF-8 sequence */
+	if (n)
+		memcpy(info->model, s.p, n);
+	info->model[n] = '\0';
+}
+
 static int read_info(struct cx *c, struct xl_oai_req_info *info)
 {
 	const struct json *j = c->j;
 	int m = json_get(j, 0, "model"), t, u;
 	struct buf b;
 	struct str s;
-	size_t n;
 
 	if (unset(j, m))
 		return fail(c, "you must provide a model parameter");
@@ -1019,12 +1029,7 @@ static int read_info(struct cx *c, struct xl_oai_req_info *info)
 		buf_free(&b);
 		return fail(c, "model must not contain NUL characters");
 	}
-	n = s.n < sizeof(info->model) - 1 ? s.n : sizeof(info->model) - 1;
-	while (n > 0 && n < s.n && ((unsigned char)s.p[n] & 0xc0) == 0x80)
-		n--; /* do not cut a UTF-8 sequence */
-	if (n)
-		memcpy(info->model, s.p, n);
-	info->model[n] = '\0';
+	set_model(info, s);
 	buf_free(&b);
 
 	t = json_get(j, 0, "stream");
@@ -1058,8 +1063,103 @@ static int parse_body(struct cx *c, struct str body, struct json *j)
 	return 0;
 }
 
+/* A member's value, absent or null alike: NULL. */
+static const struct json_member *member_set(const struct json_member *m, size_t n, const char *key)
+{
+	const struct json_member *v = json_member_find(m, n, key);
+	return v && v->type != JSON_V_NULL ? v : NULL;
+}
+
+/* read_info from the top-level members of a scanned body (the same checks
+ * and messages): the passthrough to an OpenAI upstream reads no more, so
+ * the body is not tokenized for it. 1 when stream_options has more members
+ * than fit here: the caller reads tokens instead. */
+static int read_info_members(struct cx *c, const struct json_member *mm, size_t n, struct xl_oai_req_info *info)
+{
+	enum { SO_MAX = 16 };
+	const struct json_member *m = member_set(mm, n, "model"), *t;
+	struct json_member so[SO_MAX];
+	size_t total;
+	struct str raw;
+	int k;
+
+	if (!m)
+		return fail(c, "you must provide a model parameter");
+	if (m->type != JSON_V_STRING)
+		return fail(c, "model must be a string");
+	raw = str_make(m->value.p + 1, m->value.n - 2);
+	if (memchr(raw.p, '\\', raw.n)) {
+		struct buf b;
+		buf_init(&b, c->lim);
+		if (json_unescape(raw, &b)) {
+			int mem = b.err != 0;
+			buf_free(&b);
+			return mem ? fail_mem(c) : fail(c, "a string holds an invalid escape");
+		}
+		raw = buf_str(&b);
+		if (raw.n && memchr(raw.p, 0, raw.n)) {
+			buf_free(&b);
+			return fail(c, "model must not contain NUL characters");
+		}
+		set_model(info, raw);
+		buf_free(&b);
+	} else {
+		set_model(info, raw); /* no escape: no NUL either (the scanner) */
+	}
+
+	if ((t = member_set(mm, n, "stream")) != NULL) {
+		if (t->type != JSON_V_TRUE && t->type != JSON_V_FALSE)
+			return fail(c, "stream must be a boolean");
+		info->stream = t->type == JSON_V_TRUE;
+	}
+	if ((t = member_set(mm, n, "stream_options")) != NULL) {
+		const struct json_member *u;
+		if (t->type != JSON_V_OBJECT)
+			return fail(c, "stream_options must be an object");
+		k = json_scan_object(t->value.p, t->value.n, so, SO_MAX, &total, NULL);
+		if (k < 0 || total > SO_MAX)
+			return 1;
+		u = member_set(so, (size_t)k, "include_usage");
+		if (u && u->type != JSON_V_TRUE && u->type != JSON_V_FALSE)
+			return fail(c, "stream_options.include_usage must be a boolean");
+		info->include_usage = info->stream && u && u->type == JSON_V_TRUE;
+	}
+	return 0;
+}
+
+/* see xl_oai_anth.h */
+int xl_oai_req_peek_members(struct str body, const struct json_member *mm, int n, size_t total,
+                            struct xl_oai_req_info *info, char *err, size_t errlen)
+{
+	struct cx c = { NULL, NULL, body.n + 16, err, errlen, 0 };
+	struct xl_oai_req_info tmp;
+	if (!info)
+		info = &tmp;
+	memset(info, 0, sizeof(*info));
+	if (err && errlen)
+		err[0] = '\0';
+	/* tokens only for what the members cannot answer (a body not an
+	 * object gets parse_body's message) */
+	if (n >= 0 && total <= (size_t)n) {
+		int rc = read_info_members(&c, mm, (size_t)n, info);
+		if (rc <= 0)
+			return rc < 0 ? (c.rc ? c.rc : -1) : 0;
+	}
+	return xl_oai_req_peek_tok(body, info, err, errlen);
+}
+
 /* see xl_oai_anth.h */
 int xl_oai_req_peek(struct str body, struct xl_oai_req_info *info, char *err, size_t errlen)
+{
+	enum { TOP_MAX = 64 };
+	struct json_member mm[TOP_MAX];
+	size_t total = 0;
+	int n = body.p ? json_scan_object(body.p, body.n, mm, TOP_MAX, &total, NULL) : -1;
+	return xl_oai_req_peek_members(body, mm, n, total, info, err, errlen);
+}
+
+/* see xl_oai_anth.h */
+int xl_oai_req_peek_tok(struct str body, struct xl_oai_req_info *info, char *err, size_t errlen)
 {
 	struct json j = { 0 };
 	struct cx c = { &j, NULL, body.n + 16, err, errlen, 0 };

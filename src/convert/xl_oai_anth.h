@@ -128,6 +128,7 @@
 
 #include "buf.h"
 #include "str.h"
+#include "json.h"
 
 struct xl_anth_opts {
 	const char *model_name;     /* upstream model name -> "model" (required) */
@@ -157,5 +158,16 @@ int xl_oai_to_anth(struct str body, const struct xl_anth_opts *o, struct buf *ou
  * or null). 0, or -1 with err set for a 400 (not JSON, not an object, no
  * model, a wrongly typed field). */
 int xl_oai_req_peek(struct str body, struct xl_oai_req_info *info, char *err, size_t errlen);
+
+/* The same from the body's top-level members as json_scan_object gave
+ * them (n its return, total its count): one scan of the body can serve this
+ * and the passthrough after it. */
+int xl_oai_req_peek_members(struct str body, const struct json_member *mm, int n, size_t total,
+                            struct xl_oai_req_info *info, char *err, size_t errlen);
+
+/* The same answer read from jsmn tokens: what xl_oai_req_peek falls back
+ * to (a top level or stream_options too wide for its member scan, a body
+ * that is not an object), and what the tests compare it with. */
+int xl_oai_req_peek_tok(struct str body, struct xl_oai_req_info *info, char *err, size_t errlen);
 
 #endif

@@ -67,6 +67,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	prc = xl_oai_req_peek(body, &pi, perr, sizeof(perr));
 	if (prc != 0 && (prc != -1 && prc != -2))
 		abort();
+	{
+		/* the member scan and the token reading agree, messages included */
+		struct xl_oai_req_info qi;
+		char qerr[256];
+		int qrc = xl_oai_req_peek_tok(body, &qi, qerr, sizeof(qerr));
+		if (qrc != prc || strcmp(qerr, perr) || qi.stream != pi.stream ||
+		    qi.include_usage != pi.include_usage || strcmp(qi.model, pi.model))
+			abort();
+	}
 	if (prc != 0 && !perr[0])
 		abort();
 	if (strlen(pi.model) > 255)
