@@ -66,6 +66,10 @@ static void passthrough(struct client *c, struct request *r, const struct model 
 	buf_init(&cap, 64);
 	buf_init(&body, (size_t)r->cfg->max_body_size + 65536);
 	(void)json_escape(&nm, m->name, strlen(m->name));
+	/* room for the edited body with the head before it, so px_start sends
+	 * it from here instead of copying it (a model edit that grows past
+	 * the room moves it: then it is copied, as before) */
+	buf_headroom(&body, HEAD_ROOM, r->body.n + buf_len(&nm) + 64);
 	ed[ne].at = mdl->value;
 	ed[ne++].with = buf_str(&nm);
 	const struct json_member *mt = json_member_find(mm, n, "max_tokens");
@@ -83,6 +87,7 @@ static void passthrough(struct client *c, struct request *r, const struct model 
 	} else {
 		s->raw = 1;
 		s->body = buf_str(&body);
+		s->own = &body;
 		px_start(c, r, s);
 	}
 	buf_free(&nm);

@@ -13,7 +13,7 @@
 #include "proxy.h"
 #include "xl_oai_anth.h"
 
-enum { MAX_MEMBERS = 256 };
+enum { MAX_MEMBERS = 256, HEAD_ROOM = 1024 };
 
 static int cap_edit(const struct json_member *mt, long long cap, struct buf *b, struct json_edit *e)
 {
@@ -48,6 +48,11 @@ static void passthrough(struct client *c, struct request *r, struct px_spec *s, 
 	buf_init(&body, (size_t)r->cfg->max_body_size + 65536);
 	buf_init(&merged, (size_t)r->cfg->max_body_size + (1 << 20));
 	(void)json_escape(&nm, m->name, strlen(m->name));
+	/* the edited body with room for the head before it: px_start sends it
+	 * from here instead of copying it (unless extra_body merges it into
+	 * another buffer, or an edit outgrows the room and moves it) */
+	if (!m->extra_body)
+		buf_headroom(&body, HEAD_ROOM, r->body.n + buf_len(&nm) + 64);
 	ed[ne].at = json_member_find(mm, (size_t)n, "model")->value;
 	ed[ne++].with = buf_str(&nm);
 	ne += (size_t)cap_edit(json_member_find(mm, (size_t)n, "max_tokens"), m->max_tokens, &c1, &ed[ne]);
@@ -63,6 +68,7 @@ static void passthrough(struct client *c, struct request *r, struct px_spec *s, 
 	} else {
 		s->raw = 1;
 		s->body = out;
+		s->own = out.p == buf_data(&body) ? &body : NULL;
 		px_start(c, r, s);
 	}
 	buf_free(&nm);

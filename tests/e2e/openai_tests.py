@@ -331,6 +331,25 @@ def run(check, X, up, oup, post, msg, parse_sse, toup=None):
            "Hello from openai", "text")
     check("openai ingress → openai upstream: forwarded with model/cap rewrites, stream relayed", t_oai_passthrough)
 
+    def t_oai_passthrough_bytes():
+        # Every byte but the model name survives (odd spacing, escapes,
+        # numbers as written), with the upstream head in the room before
+        # the body and, with a client key too long for that room, without it.
+        src = ('{ "seed" : 7.50e1, "model" :"o-nostream","messages":[{"role":"user","content":'
+               '"caf\\u00e9 \\ud83d\\ude00 \\"q\\""}],"future":{"x":[1,null,true]} }')
+        want = src.replace('"o-nostream"', '"o-text"')
+        for key in ("oai-client-key", "k" * 3000):
+            c = http.client.HTTPConnection("127.0.0.1", X, timeout=20)
+            c.request("POST", "/openai/v1/chat/completions", src.encode(),
+                      {"Content-Type": "application/json", "Authorization": "Bearer " + key})
+            r = c.getresponse()
+            r.read()
+            c.close()
+            eq(r.status, 200, "status")
+            eq(oup.last()["headers"].get("authorization"), "Bearer " + key, "key forwarded")
+            eq(oup.last()["body"].decode(), want, "upstream body, a %d-byte key" % len(key))
+    check("openai ingress → openai upstream: body forwarded byte for byte but the model", t_oai_passthrough_bytes)
+
     def t_oai_to_anth():
         st, _, out = oai_post(X, {"model": "claude-test", "messages": [{"role": "system", "content": "sys"},
                                                                        {"role": "user", "content": "hi"}]})

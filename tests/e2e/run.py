@@ -289,6 +289,14 @@ def run_all(binary, tmp, sdk_dir):
         eq(st, 200, "status")
         want = src.replace('"claude-test"', '"text"').replace("5000", "1000")
         eq(up.last()["body"].decode(), want, "upstream body")
+        # The upstream head normally goes into room left before the edited
+        # body (no copy); a head longer than that room (a 3 KB beta list)
+        # takes the copying way, with the same bytes.
+        beta = ",".join("feature-%04d" % i for i in range(230))
+        st, _, out = post(X, A, src.encode(), {"anthropic-beta": beta})
+        eq(st, 200, "status with a long head")
+        eq(up.last()["headers"].get("anthropic-beta"), beta, "long header forwarded")
+        eq(up.last()["body"].decode(), want, "upstream body after a long head")
     check("anthropic passthrough: body forwarded byte for byte except model and max_tokens cap", t_raw_body)
 
     def t_no_cap():
