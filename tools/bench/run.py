@@ -50,6 +50,12 @@ Scenarios (--only takes these names; the order of a run is fixed)
           --duration s: req/s, p50 and p99 from wrk's latency distribution,
           server CPU per request.
   large   the ~100 KB request at c=8, the same figures.
+  pass    the proxy as a passthrough, for reading the CPU bars: the OpenAI
+          bodies of small and large sent to its /openai/v1/chat/completions
+          for an OpenAI model, so it validates the body, renames the model
+          and forwards it, converting nothing; nginx and this, interleaved,
+          c=8: CPU per request (information, no bar). The proxy's floor:
+          what reading a request costs it before any conversion.
   stream  one 200-chunk stream at a time, 1000 of them per rep (sseclient
           -c1 -n1000 -k): ttfb p50, first event p50/p99, total p50, CPU per stream.
   paced   the same 200-chunk stream with the mock pacing events 1 ms apart,
@@ -127,8 +133,8 @@ POST_LUA = os.path.join(HERE, "post.lua")
 GEN_CORPUS = os.path.join(HERE, "gen_corpus.py")
 NGINX_CONF_IN = os.path.join(HERE, "nginx.conf.in")
 
-SCENARIO_ORDER = ["size", "cold", "rss", "small", "large", "stream", "paced", "chunks", "slow", "det"]
-NEEDS_SERVERS = {"rss", "small", "large", "stream", "paced", "chunks", "slow"}
+SCENARIO_ORDER = ["size", "cold", "rss", "small", "large", "pass", "stream", "paced", "chunks", "slow", "det"]
+NEEDS_SERVERS = {"rss", "small", "large", "pass", "stream", "paced", "chunks", "slow"}
 
 # One model id per mock behaviour; the proxy gets the knobs as extra_headers.
 MODELS = {
@@ -473,6 +479,8 @@ class Target:
         self.prefix, self.host = prefix, host
 
     def path(self, model):
+        if self.api == "openai-in":  # the proxy's OpenAI ingress (scenario pass)
+            return self.prefix + "/v1/chat/completions"
         if self.api == "openai":
             knobs = MODELS[model][1]
             q = urllib.parse.urlencode(knobs)
@@ -518,7 +526,7 @@ class Lab:
 
     def body(self, target, model, size, stream):
         """A corpus body with the model id of `model`, written once."""
-        fmt = "openai" if target.api == "openai" else "anthropic"
+        fmt = "openai" if target.api in ("openai", "openai-in") else "anthropic"
         key = (model, size, fmt, stream)
         if key not in self._bodies:
             src = "%s_%s%s.json" % (size, fmt, "_stream" if stream else "")
@@ -941,6 +949,24 @@ def scen_large(lab, res):
     request_rows(res, "large", label, names, c8=True)
 
 
+def scen_pass(lab, res):
+    """nginx and the proxy as a passthrough (OpenAI in, OpenAI out), c=8."""
+    proxy = next(t for t in lab.targets if t.name == "proxy")
+    pair = [next(t for t in lab.targets if t.name == "nginx"),
+            Target("proxy", proxy.port, "openai-in", proxy.proc, "/openai")]
+    for size, what in (("small", "small"), ("large", "96 KB")):
+        label = "%s passthrough c=8" % size
+        for rep in range(lab.reps):
+            for t in pair:
+                d = wrk_measure(lab, t, "plain", size, 8, lab.duration)
+                res.record("pass", label, t.name, d)
+                log("  %s rep %d %-6s %8.0f req/s cpu %s µs/req"
+                    % (label, rep + 1, t.name, d["rps"], fmt(d.get("cpu_us"))))
+        res.row("pass", "%s request, proxy as a passthrough (OpenAI in and out, nothing converted), c=8: "
+                "server CPU per request" % what, "µs", res.meds("pass", label, "cpu_us", ["nginx", "proxy"]),
+                kind="rel")
+
+
 def one_stream_at_a_time(lab, res, scen, label, model, n):
     """n streams one after another on a keep-alive connection, per target and
     rep (interleaved); returns the median getter for the rows."""
@@ -1136,7 +1162,7 @@ def scen_det(lab, res):
 
 
 SCENARIOS = {"size": scen_size, "cold": scen_cold, "rss": scen_rss, "small": scen_small,
-             "large": scen_large, "stream": scen_stream, "paced": scen_paced, "chunks": scen_chunks,
+             "large": scen_large, "pass": scen_pass, "stream": scen_stream, "paced": scen_paced, "chunks": scen_chunks,
              "slow": scen_slow,
              "det": scen_det}
 
