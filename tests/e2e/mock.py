@@ -678,3 +678,52 @@ class MockGemini(MockAnthropic):
         self.httpd.mock = self
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+class EarlyUpstream:
+    """An Anthropic-format upstream that answers as soon as a request's head
+    is in, reads none of its body, and keeps the connection open: with a
+    small receive buffer, a large request is still being sent when the
+    answer arrives. Counts the connections it accepts."""
+
+    ANSWER = json.dumps({"id": "msg_early", "type": "message", "role": "assistant", "model": "text",
+                         "content": [{"type": "text", "text": "early"}], "stop_reason": "end_turn",
+                         "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}}).encode()
+
+    def __init__(self):
+        self.ls = socket.socket()
+        self.ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.ls.bind(("127.0.0.1", 0))
+        self.ls.listen(8)
+        self.port = self.ls.getsockname()[1]
+        self.conns = 0
+        self.held = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                s, _ = self.ls.accept()
+            except OSError:
+                return
+            self.conns += 1
+            self.held.append(s)
+            threading.Thread(target=self._serve, args=(s,), daemon=True).start()
+
+    def _serve(self, s):
+        head = b""
+        try:
+            while not head.endswith(b"\r\n\r\n"):
+                b = s.recv(1)  # a byte at a time: nothing of the body is taken
+                if not b:
+                    return
+                head += b
+            s.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                      % len(self.ANSWER) + self.ANSWER)
+        except OSError:
+            pass
+
+    def stop(self):
+        self.ls.close()
+        for s in self.held:
+            s.close()

@@ -19,7 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mock import MockAnthropic, MockDNS, MockGemini, MockOpenAI  # noqa: E402
+from mock import EarlyUpstream, MockAnthropic, MockDNS, MockGemini, MockOpenAI  # noqa: E402
 import cli_tests  # noqa: E402
 import gemini_tests  # noqa: E402
 import openai_tests  # noqa: E402
@@ -1065,7 +1065,28 @@ def run_all(binary, tmp, sdk_dir):
     check("SIGTERM: stop accepting, close idle keep-alive connections, finish the stream in flight, exit 0",
           t_drain)
 
-    for p, name in ((px, "proxy"), (px2, "proxy2"), (px3, "proxy3"), (px4, "proxy4")):
+    # ---- an upstream answering before the request is all sent -------------
+    early = EarlyUpstream()
+    px5 = Proxy(binary, tmp, "- {model_id: early, model_name: text, api_base: 'http://127.0.0.1:%d', "
+                "format: anthropic}\n" % early.port,
+                {"max_body_size": "8m", "timeouts": {"upstream_first_byte": 3, "upstream_idle": 3}}, name="proxy5")
+
+    def t_early_answer():
+        # 6 MB cannot all be in flight (the upstream reads nothing, its
+        # receive buffer is 4 KB): the answer comes while the proxy is still
+        # sending. The connection must not go back to the pool, or the next
+        # request would follow the rest of the first one's body.
+        big = msg("early", messages=[{"role": "user", "content": "x" * (6 << 20)}])
+        st, _, out = post(px5.port, A, big, timeout=30)
+        eq(st, 200, "status of the request answered early")
+        eq(json.loads(out)["content"][0]["text"], "early", "text")
+        st, _, out = post(px5.port, A, msg("early"), timeout=10)
+        eq(st, 200, "status of the next request")
+        eq(early.conns, 2, "upstream connections: the next request on a new one")
+    check("upstream keep-alive: a connection answered before its request was all sent is not reused",
+          t_early_answer)
+
+    for p, name in ((px, "proxy"), (px2, "proxy2"), (px3, "proxy3"), (px4, "proxy4"), (px5, "proxy5")):
         code, err = p.stop()
 
         def t_clean(code=code, err=err):
@@ -1074,7 +1095,7 @@ def run_all(binary, tmp, sdk_dir):
             assert not bad, "\n".join(lines[-80:])
             eq(code, 0, "exit code (%s)" % "\n".join(err.splitlines()[-30:]))
         check("%s: clean exit, no sanitizer reports" % name, t_clean)
-    for m in (up, tls_up, wrong_up, oup, toup, gup):
+    for m in (up, tls_up, wrong_up, oup, toup, gup, early):
         m.stop()
     dns.stop()
 
