@@ -84,7 +84,8 @@ How figures are computed
   CPU per request: /proc/PID/task/*/schedstat (ns on CPU, first field)
   before and after a measurement, divided by the completed requests
   (streams). PID is the proxy, the nginx worker, or for direct the mock (for
-  information). utime/stime from /proc/PID/stat go to results.json.
+  information). utime/stime from /proc/PID/stat go to results.json; its
+  minor page faults per request are a row of their own at c=8.
   Columns: "added" = proxy - direct, "nginx-direct" = nginx - direct (for
   latencies); ratio = proxy / nginx for CPU, throughput and memory,
   (proxy - direct) / (nginx - direct) for latencies, proxy / mock for cold
@@ -208,14 +209,15 @@ LOADAVG_AT_START = os.getloadavg()[0]
 
 
 def cpu_times(pid):
-    """(utime, stime) in seconds from /proc/PID/stat (all threads)."""
+    """(utime, stime) in seconds and minor page faults from /proc/PID/stat
+    (all threads)."""
     try:
         with open("/proc/%d/stat" % pid) as f:
             data = f.read()
     except FileNotFoundError:
         return None
     rest = data[data.rindex(")") + 2:].split()
-    return int(rest[11]) / CLK_TCK, int(rest[12]) / CLK_TCK
+    return int(rest[11]) / CLK_TCK, int(rest[12]) / CLK_TCK, int(rest[7])
 
 
 def children(pid):
@@ -255,7 +257,7 @@ class CpuMeter:
         if ns1 is None or t1 is None:
             return None
         return {"cpu_ns": ns1 - self.ns0, "utime_s": round(t1[0] - self.t0[0], 3),
-                "stime_s": round(t1[1] - self.t0[1], 3)}
+                "stime_s": round(t1[1] - self.t0[1], 3), "minflt": t1[2] - self.t0[2]}
 
 
 class RssSampler(threading.Thread):
@@ -674,6 +676,7 @@ def add_cpu(data, ms, count):
         pre = "" if who == "server" else "mock_"
         data[pre + "cpu_us"] = c["cpu_ns"] / 1e3 / count if count else None
         data[pre + "utime_s"], data[pre + "stime_s"] = c["utime_s"], c["stime_s"]
+        data[pre + "faults"] = c["minflt"] / count if count else None
 
 
 def check_servers(lab, target):
@@ -924,6 +927,8 @@ def request_rows(res, scen, label, names, c1=False, c8=False):
             bar=BAR_ADDED if c1 else None)
     res.row(scen, "%s: server CPU per request" % label, "µs", res.meds(scen, label, "cpu_us", names),
             kind="rel", bar=BAR_CPU if c8 else None)
+    if c8:  # nginx's CPU on large requests moves with its page faults (RESULTS.md)
+        res.row(scen, "%s: server page faults per request" % label, "", res.meds(scen, label, "faults", names))
 
 
 def scen_small(lab, res):
