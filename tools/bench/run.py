@@ -76,7 +76,8 @@ Scenarios (--only takes these names; the order of a run is fixed)
           startup and shutdown cancel. Instructions from callgrind's
           summary/totals line, syscalls from strace's "calls" column.
           Small and large requests, 200-chunk streams; proxy and nginx
-          (master_process off: one process).
+          (master_process off: one process); and the instructions of the
+          large request through the proxy's passthrough (as in pass).
 
 How figures are computed
   Reps are interleaved (for rep: for target: measure) so noise hits every
@@ -1107,6 +1108,9 @@ def det_once(lab, server, tool, kind, n):
     if server == "proxy":
         argv, env = lab.proxy_argv(port), lab.proxy_env()
         target = Target("proxy", port, "anthropic", None, "/anthropic")
+    elif server == "proxy-pass":  # the OpenAI body through its passthrough (scenario pass)
+        argv, env = lab.proxy_argv(port), lab.proxy_env()
+        target = Target("proxy", port, "openai-in", None, "/openai")
     else:
         argv = lab.nginx_conf(os.path.join(lab.tmp, tag), port, master=False)
         target = Target("nginx", port, "openai")
@@ -1164,6 +1168,16 @@ def scen_det(lab, res):
             res.row("det", "%s per %s" % (unit, what), "",
                     res.meds("det", "%s %s" % (tool, kind), "per_request", ["nginx", "proxy"]),
                     kind="rel")
+    # the passthrough's floor in instructions, against nginx's large request
+    n1, n2 = DET_N["large"]
+    c1, _ = det_once(lab, "proxy-pass", "callgrind", "large", n1)
+    c2, _ = det_once(lab, "proxy-pass", "callgrind", "large", n2)
+    each = (c2 - c1) / (n2 - n1)
+    res.record("det", "callgrind pass", "proxy", {"n1": n1, "n2": n2, "count1": c1, "count2": c2,
+                                                  "per_request": each})
+    log("  det callgrind pass proxy: %.1f per request" % each)
+    res.row("det", "instructions per large request, proxy as a passthrough (OpenAI in and out)", "",
+            {"nginx": res.med("det", "callgrind large", "nginx", "per_request"), "proxy": each}, kind="rel")
 
 
 SCENARIOS = {"size": scen_size, "cold": scen_cold, "rss": scen_rss, "small": scen_small,
