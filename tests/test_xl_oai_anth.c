@@ -643,7 +643,7 @@ static void run_ok(void)
 {
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		char *in = q(ok[i].in), *want = q(ok[i].want);
-		struct xl_anth_opts o = { "claude", ok[i].cap };
+		struct xl_anth_opts o = { "claude", ok[i].cap, NULL };
 		struct xl_oai_req_info info;
 		struct buf out;
 		char err[256] = "";
@@ -657,6 +657,19 @@ static void run_ok(void)
 			                  memcmp(buf_data(&out), want, strlen(want)) == 0),
 			      "line %d:\n  got  %.*s\n  want %s", ok[i].line, (int)buf_len(&out),
 			      buf_data(&out) ? buf_data(&out) : "", want);
+			/* the same from the caller's parse (o.parsed) */
+			struct json j;
+			struct buf out2;
+			buf_init(&out2, 1 << 20);
+			CHECK(json_parse(&j, in, strlen(in)) == 0, "line %d: parse", ok[i].line);
+			o.parsed = &j;
+			rc = xl_oai_to_anth(str_cstr(in), &o, &out2, &info, err, sizeof(err));
+			CHECK(rc == 0 && buf_len(&out2) == buf_len(&out) &&
+			              memcmp(buf_data(&out2), buf_data(&out), buf_len(&out)) == 0,
+			      "line %d: from the caller's parse, rc %d: %.*s", ok[i].line, rc, (int)buf_len(&out2),
+			      buf_data(&out2) ? buf_data(&out2) : "");
+			json_free(&j);
+			buf_free(&out2);
 		}
 		buf_free(&out);
 		free(in);
@@ -668,7 +681,7 @@ static void run_bad(void)
 {
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *in = q(bad[i].in);
-		struct xl_anth_opts o = { "claude", CAP };
+		struct xl_anth_opts o = { "claude", CAP, NULL };
 		struct buf out;
 		char err[256] = "";
 		char name[64];
@@ -682,6 +695,16 @@ static void run_bad(void)
 			      err, bad[i].err);
 			CHECK(buf_len(&out) == 4 && memcmp(buf_data(&out), "keep", 4) == 0,
 			      "line %d: out was touched", bad[i].line);
+			/* the same refusal from the caller's parse (o.parsed), when it parses */
+			struct json j;
+			char err2[256] = "";
+			if (json_parse(&j, in, strlen(in)) == 0) {
+				o.parsed = &j;
+				rc = xl_oai_to_anth(str_cstr(in), &o, &out, NULL, err2, sizeof(err2));
+				CHECK(rc == -1 && strcmp(err2, err) == 0 && buf_len(&out) == 4,
+				      "line %d: from the caller's parse, rc %d '%s'", bad[i].line, rc, err2);
+				json_free(&j);
+			}
 		}
 		buf_free(&out);
 		free(in);
@@ -693,7 +716,7 @@ static int xlate(const char *in_q, long long cap, struct buf *out, struct xl_oai
                  char *err, size_t errlen)
 {
 	char *in = q(in_q);
-	struct xl_anth_opts o = { "claude", cap };
+	struct xl_anth_opts o = { "claude", cap, NULL };
 	int rc = xl_oai_to_anth(str_cstr(in), &o, out, info, err, errlen);
 	free(in);
 	return rc;
@@ -788,7 +811,7 @@ static void run_misc(void)
 		/* 510 levels inside a string: valid alone, 515 once embedded. */
 		struct buf in, out;
 		char err[256];
-		struct xl_anth_opts o = { "claude", CAP };
+		struct xl_anth_opts o = { "claude", CAP, NULL };
 		buf_init(&in, 1 << 20);
 		buf_init(&out, 1 << 20);
 		buf_puts(&in, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
@@ -808,7 +831,7 @@ static void run_misc(void)
 		/* In the request the object sits 4 deep, in the output 6 deep. */
 		struct buf in, out;
 		char err[256];
-		struct xl_anth_opts o = { "claude", CAP };
+		struct xl_anth_opts o = { "claude", CAP, NULL };
 		buf_init(&in, 1 << 20);
 		buf_init(&out, 1 << 20);
 		buf_puts(&in, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"
@@ -828,7 +851,7 @@ static void run_misc(void)
 	CASE("arguments at the deepest allowed nesting pass and validate") {
 		struct buf in, out;
 		char err[256];
-		struct xl_anth_opts o = { "claude", CAP };
+		struct xl_anth_opts o = { "claude", CAP, NULL };
 		buf_init(&in, 1 << 20);
 		buf_init(&out, 1 << 20);
 		buf_puts(&in, "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"q\"},"

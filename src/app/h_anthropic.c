@@ -95,50 +95,14 @@ static void passthrough(struct client *c, struct request *r, const struct model 
 	buf_free(&body);
 }
 
-/* The body's top-level members. With tokens the body is parsed once into
- * rj (for the translator too) when it fits the token budget; else, and
- * always for a passthrough, which reads only the top level, it is only
- * scanned (validated as strictly). */
-static int body_members(struct request *r, struct json *rj, struct json_member *mm, size_t *total, size_t *eoff,
-                        int tokens)
-{
-	json_free(rj);
-	if (tokens && json_parse(rj, r->body.p, r->body.n) == 0) {
-		int n = json_members(rj, mm, MAX_MEMBERS, total);
-		if (n >= 0)
-			return n;
-		json_free(rj);
-	}
-	return json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, total, eoff);
-}
-
 static void messages(struct client *c, struct request *r, int count_tokens, struct json *rj);
 
-/* Whether the body needs tokens: not when it names first, as a plain
- * string, a model of format anthropic (Claude Code and the SDKs write
- * "model" first): a passthrough reads only the top level. A hint only: the
- * members are checked and the model routed after, and a body that goes
- * elsewhere after all is parsed where it is converted. */
+/* Whether the body needs tokens: not when it names first a model of
+ * format anthropic (px_model_hint): a passthrough reads only the top level.
+ * A body that goes elsewhere after all is parsed where it is converted. */
 static int needs_tokens(const struct request *r)
 {
-	const char *s = r->body.p;
-	size_t n = r->body.n, i = json_step_ws(s, n, 0), v;
-	const struct model *m;
-	if (i >= n || s[i] != '{')
-		return 1;
-	i = json_step_ws(s, n, i + 1);
-	if (n - i < 7 || memcmp(s + i, "\"model\"", 7) != 0)
-		return 1;
-	i = json_step_ws(s, n, i + 7);
-	if (i >= n || s[i] != ':')
-		return 1;
-	i = json_step_ws(s, n, i + 1);
-	if (i >= n || s[i] != '"')
-		return 1;
-	v = json_run_qb(s + i + 1, n - i - 1);
-	if (i + 1 + v >= n || s[i + 1 + v] != '"')
-		return 1; /* an escape or no end: no hint */
-	m = config_find_model(r->cfg, s + i + 1, v);
+	const struct model *m = px_model_hint(r);
 	return !m || m->format != FMT_ANTHROPIC;
 }
 
@@ -155,7 +119,7 @@ static void messages(struct client *c, struct request *r, int count_tokens, stru
 	struct json_member mm[MAX_MEMBERS];
 	size_t total, eoff = 0;
 	char msg[512];
-	int n = body_members(r, rj, mm, &total, &eoff, needs_tokens(r));
+	int n = px_body_members(r, rj, mm, MAX_MEMBERS, &total, &eoff, needs_tokens(r));
 	if (n < 0) {
 		snprintf(msg, sizeof(msg), r->body.n ? "request body is not valid JSON (error at byte %zu)"
 		                                     : "request body is empty; a JSON object is required", eoff);
@@ -180,7 +144,7 @@ static void messages(struct client *c, struct request *r, int count_tokens, stru
 	if (rr < 0)
 		return;
 	if (rr > 0) {
-		n = body_members(r, rj, mm, &total, &eoff, m->format != FMT_ANTHROPIC);
+		n = px_body_members(r, rj, mm, MAX_MEMBERS, &total, &eoff, m->format != FMT_ANTHROPIC);
 		if (n < 0 || total > MAX_MEMBERS || !json_member_find(mm, (size_t)n, "model")) {
 			client_error(c, 500, "api_error", "request rules produced an invalid request", NULL);
 			return;

@@ -78,16 +78,18 @@ static void passthrough(struct client *c, struct request *r, struct px_spec *s, 
 	buf_free(&merged);
 }
 
-/* see proxy.h */
-void h_openai_chat(struct client *c, struct request *r)
+static void chat(struct client *c, struct request *r, struct json *rj)
 {
 	char msg[512];
 	struct xl_oai_req_info info;
-	/* one validating scan of the top level, for routing and for a
-	 * passthrough; no tokens for either */
+	/* one pass over the body serves routing and what follows: the top-level
+	 * members alone for a passthrough to an OpenAI upstream (as the model
+	 * named first says), else tokens that the translation reads too */
+	const struct model *hint = px_model_hint(r);
 	struct json_member mm[MAX_MEMBERS];
 	size_t total = 0;
-	int n = r->body.p ? json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, NULL) : -1;
+	int n = r->body.p ? px_body_members(r, rj, mm, MAX_MEMBERS, &total, NULL, !hint || hint->format != FMT_OPENAI)
+	                  : -1;
 	memset(&info, 0, sizeof(info));
 	if (xl_oai_req_peek_members(r->body, mm, n, total, &info, msg, sizeof(msg))) {
 		client_error(c, 400, "invalid_request_error", msg, NULL);
@@ -107,7 +109,7 @@ void h_openai_chat(struct client *c, struct request *r)
 	if (rr > 0) {
 		struct xl_oai_req_info again;
 		memset(&again, 0, sizeof(again));
-		n = json_scan_object(r->body.p, r->body.n, mm, MAX_MEMBERS, &total, NULL);
+		n = px_body_members(r, rj, mm, MAX_MEMBERS, &total, NULL, m->format != FMT_OPENAI);
 		if (xl_oai_req_peek_members(r->body, mm, n, total, &again, msg, sizeof(msg))) {
 			client_error(c, 500, "api_error", "request rules produced an invalid request", NULL);
 			return;
@@ -137,7 +139,7 @@ void h_openai_chat(struct client *c, struct request *r)
 		passthrough(c, r, &s, mm, n, total);
 		return;
 	}
-	struct xl_anth_opts o = { m->name, m->max_tokens };
+	struct xl_anth_opts o = { m->name, m->max_tokens, rj };
 	struct buf body;
 	buf_init(&body, (size_t)r->cfg->max_body_size * 2 + 65536);
 	int xr = xl_oai_to_anth(r->body, &o, &body, &info, msg, sizeof(msg));
@@ -157,4 +159,12 @@ void h_openai_chat(struct client *c, struct request *r)
 	s.body = buf_str(&body);
 	px_start(c, r, &s);
 	buf_free(&body);
+}
+
+/* see proxy.h */
+void h_openai_chat(struct client *c, struct request *r)
+{
+	struct json rj = { 0 };
+	chat(c, r, &rj);
+	json_free(&rj);
 }

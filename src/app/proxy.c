@@ -367,6 +367,42 @@ int px_refuse_provider(struct client *c, const struct model *m)
 }
 
 /* see proxy.h */
+const struct model *px_model_hint(const struct request *r)
+{
+	const char *s = r->body.p;
+	size_t n = r->body.n, i = json_step_ws(s, n, 0), v;
+	if (i >= n || s[i] != '{')
+		return NULL;
+	i = json_step_ws(s, n, i + 1);
+	if (n - i < 7 || memcmp(s + i, "\"model\"", 7) != 0)
+		return NULL;
+	i = json_step_ws(s, n, i + 7);
+	if (i >= n || s[i] != ':')
+		return NULL;
+	i = json_step_ws(s, n, i + 1);
+	if (i >= n || s[i] != '"')
+		return NULL;
+	v = json_run_qb(s + i + 1, n - i - 1);
+	if (i + 1 + v >= n || s[i + 1 + v] != '"')
+		return NULL; /* an escape or no end: no hint */
+	return config_find_model(r->cfg, s + i + 1, v);
+}
+
+/* see proxy.h */
+int px_body_members(const struct request *r, struct json *rj, struct json_member *mm, size_t max, size_t *total,
+                    size_t *eoff, int tokens)
+{
+	json_free(rj);
+	if (tokens && json_parse(rj, r->body.p, r->body.n) == 0) {
+		int n = json_members(rj, mm, max, total);
+		if (n >= 0)
+			return n;
+		json_free(rj);
+	}
+	return json_scan_object(r->body.p, r->body.n, mm, max, total, eoff);
+}
+
+/* see proxy.h */
 int px_request_rules(struct client *c, struct request *r, const struct model *m)
 {
 	char msg[300];

@@ -12,6 +12,7 @@
 #include "server.h"
 
 #include "gem_events.h"
+#include "json.h"
 
 enum px_egress { PX_ANTHROPIC, PX_OPENAI, PX_GEMINI };
 
@@ -41,6 +42,19 @@ enum px_phase { PX_RULES_REQUEST, PX_RULES_UPSTREAM, PX_RULES_RESPONSE };
  * a message in err. */
 int px_rules(const struct config *cfg, const struct model *m, enum px_phase phase, struct str *body,
              struct buf *out, char *err, size_t errlen);
+
+/* The model a body names first ("model" as its first key, a plain string
+ * without escapes: the SDKs and Claude Code write it so), or NULL. A hint
+ * for how much of the body to read before routing; the members are checked
+ * and the model routed after it. */
+const struct model *px_model_hint(const struct request *r);
+
+/* The body's top-level members (json_scan_object's return and *total).
+ * With tokens the body is also parsed into rj, for the translator, when it
+ * fits the token budget; else it is only scanned (validated as strictly),
+ * *eoff (may be NULL) at an error. rj is freed first. */
+int px_body_members(const struct request *r, struct json *rj, struct json_member *mm, size_t max, size_t *total,
+                    size_t *eoff, int tokens);
 
 /* The key the client presented: x-api-key, else Authorization: Bearer. */
 struct str px_client_key(const struct request *r, int *bearer);

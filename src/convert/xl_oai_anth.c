@@ -1331,19 +1331,28 @@ int xl_oai_to_anth(struct str body, const struct xl_anth_opts *o, struct buf *ou
 		c.rc = -2;
 		goto done;
 	}
-	if (parse_body(&c, body, &j) || read_info(&c, info) || read_params(&c, &p))
+	if (o->parsed && json_parse_of(o->parsed, body)) {
+		c.j = o->parsed;
+		if (!json_is_obj(c.j, 0)) {
+			fail(&c, "the request body must be a JSON object");
+			goto done;
+		}
+	} else if (parse_body(&c, body, &j)) {
+		goto done;
+	}
+	if (read_info(&c, info) || read_params(&c, &p))
 		goto done;
 
-	msgs = json_get(&j, 0, "messages");
-	if (unset(&j, msgs)) {
+	msgs = json_get(c.j, 0, "messages");
+	if (unset(c.j, msgs)) {
 		fail(&c, "you must provide a messages parameter");
 		goto done;
 	}
-	if (!json_is_arr(&j, msgs)) {
+	if (!json_is_arr(c.j, msgs)) {
 		fail(&c, "messages must be an array");
 		goto done;
 	}
-	n = json_count(&j, msgs);
+	n = json_count(c.j, msgs);
 	if (n < 1) {
 		fail(&c, "messages must not be empty");
 		goto done;

@@ -133,6 +133,9 @@
 struct xl_anth_opts {
 	const char *model_name;     /* upstream model name -> "model" (required) */
 	long long max_tokens_cap;   /* the model's max_tokens; <= 0: no cap */
+	const struct json *parsed;  /* optional: the caller's parse of exactly the
+	                             * body (json_parse_of), read instead of
+	                             * parsing it again */
 };
 
 /* Facts the caller needs about the client's request. */

@@ -2,7 +2,8 @@
  * abort()s when a success is not valid JSON, when the messages do not
  * alternate or hold an empty content list, when a tool_result follows
  * another block in a user turn, when peek and the translation disagree, or
- * when a failure touched out or left err empty. */
+ * when a failure touched out or left err empty, or when a caller's parse
+ * (o.parsed) gives another answer. */
 #include "xl_oai_anth.h"
 
 #include <stdint.h>
@@ -57,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const long long caps[] = { 8192, 0, 1500, 64000 };
 	struct str body = str_make((const char *)data, size);
-	struct xl_anth_opts o = { "claude-test", caps[size % 4] };
+	struct xl_anth_opts o = { "claude-test", caps[size % 4], NULL };
 	struct xl_oai_req_info pi, ti;
 	char perr[256], terr[256];
 	struct buf out;
@@ -105,6 +106,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	} else {
 		abort();
+	}
+	{
+		/* from the caller's parse (o.parsed): the same answer, byte for byte */
+		struct json j;
+		if (json_parse(&j, body.p, body.n) == 0) {
+			struct buf out2;
+			char err2[256];
+			buf_init(&out2, 1 << 24);
+			if (buf_puts(&out2, PREFIX))
+				abort();
+			o.parsed = &j;
+			if (xl_oai_to_anth(body, &o, &out2, NULL, err2, sizeof(err2)) != trc ||
+			    buf_len(&out2) != buf_len(&out) || memcmp(buf_data(&out2), buf_data(&out), buf_len(&out)) ||
+			    (trc && strcmp(err2, terr)))
+				abort();
+			buf_free(&out2);
+			json_free(&j);
+		}
 	}
 	buf_free(&out);
 	return 0;
