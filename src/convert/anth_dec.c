@@ -328,6 +328,19 @@ static int dec_block_start(struct anth_dec *d, const struct json *j, hub_sink *s
 	return 0;
 }
 
+/* An event for block idx needs that block open: 0, or -1 with err saying
+ * what is open instead. */
+static int check_open(const struct anth_dec *d, const char *event, long long idx, char *err, size_t errlen)
+{
+	if (d->open && idx == d->up_index)
+		return 0;
+	if (d->open)
+		seterr(err, errlen, "%s for index %lld while block %lld is open", event, idx, d->up_index);
+	else
+		seterr(err, errlen, "%s with no open block", event);
+	return -1;
+}
+
 static int dec_block_delta(struct anth_dec *d, const struct json *j, hub_sink *sink, void *ctx, char *err,
                            size_t errlen)
 {
@@ -345,14 +358,8 @@ static int dec_block_delta(struct anth_dec *d, const struct json *j, hub_sink *s
 	int dl = json_get(j, 0, "delta"), dt;
 	struct str text;
 
-	if (!d->open || idx != d->up_index) {
-		if (d->open)
-			seterr(err, errlen, "content_block_delta for index %lld while block %lld is open", idx,
-			       d->up_index);
-		else
-			seterr(err, errlen, "content_block_delta with no open block");
+	if (check_open(d, "content_block_delta", idx, err, errlen))
 		return -1;
-	}
 	if (d->skip)
 		return 0;
 	dt = json_get(j, dl, "type");
@@ -383,14 +390,8 @@ static int dec_block_stop(struct anth_dec *d, const struct json *j, hub_sink *si
 {
 	struct hub_ev ev = ev_make(HUB_BLOCK_STOP);
 	long long idx = get_index(j, 0);
-	if (!d->open || idx != d->up_index) {
-		if (d->open)
-			seterr(err, errlen, "content_block_stop for index %lld while block %lld is open", idx,
-			       d->up_index);
-		else
-			seterr(err, errlen, "content_block_stop with no open block");
+	if (check_open(d, "content_block_stop", idx, err, errlen))
 		return -1;
-	}
 	d->open = 0;
 	if (d->skip) {
 		d->skip = 0;
